@@ -1,0 +1,92 @@
+/**
+ * The pipeline definition: the zod schema every source (YAML, JSON, the TS builder) is parsed through.
+ * Field names are a public contract; add fields, never rename them.
+ */
+import { z } from 'zod';
+
+export const PULL_POLICIES = ['IfNotPresent', 'Always', 'Never'] as const;
+export const TIERS = ['critical', 'flex'] as const;
+
+const idPattern = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
+const idSchema = z
+  .string()
+  .regex(idPattern, 'must be 1-63 lower-case letters, digits, "-" or "_", starting and ending alphanumeric');
+
+/** Resource requests: cpu in cores (fractions down to 0.01), memory in MiB, plus optional named scalars. */
+export const ResourcesSchema = z
+  .object({
+    cpu: z.number().positive().multipleOf(0.01).default(0.5),
+    memoryMiB: z.number().int().positive().default(256),
+    gpu: z.number().int().nonnegative().optional(),
+    diskMiB: z.number().int().positive().optional(),
+    networkMbps: z.number().positive().optional(),
+    scalars: z.record(z.string(), z.number().positive()).optional(),
+  })
+  .strict();
+
+export const RetrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(100).default(3),
+    initialIntervalSeconds: z.number().positive().default(1),
+    backoffCoefficient: z.number().min(1).default(2),
+    maximumIntervalSeconds: z.number().positive().default(60),
+    nonRetryableExitCodes: z.array(z.number().int().min(1).max(255)).default([]),
+  })
+  .strict();
+
+/** Placement constraints; the JSON form is fixed by the scheduler contract. */
+export const ConstraintSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('attribute'), key: z.string().min(1), in: z.array(z.string()).min(1), hard: z.boolean().default(true) }).strict(),
+  z.object({ kind: z.literal('uniqueNode'), set: z.string().min(1), hard: z.boolean().default(true) }).strict(),
+  z.object({ kind: z.literal('balance'), key: z.string().min(1), set: z.string().min(1), hard: z.boolean().default(true) }).strict(),
+  z.object({ kind: z.literal('exclusiveNode'), hard: z.boolean().default(true) }).strict(),
+]);
+
+export const MountSchema = z
+  .object({ hostPath: z.string().startsWith('/'), containerPath: z.string().startsWith('/'), readOnly: z.boolean().default(true) })
+  .strict();
+
+export const TaskSchema = z
+  .object({
+    id: idSchema,
+    image: z.string().min(1),
+    pullPolicy: z.enum(PULL_POLICIES).default('IfNotPresent'),
+    command: z.array(z.string()).min(1).optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name'), z.string()).default({}),
+    workingDir: z.string().startsWith('/').optional(),
+    user: z.string().min(1).optional(),
+    resources: ResourcesSchema.default({ cpu: 0.5, memoryMiB: 256 }),
+    dependsOn: z.array(z.string()).default([]),
+    retry: RetrySchema.default({ maxAttempts: 3, initialIntervalSeconds: 1, backoffCoefficient: 2, maximumIntervalSeconds: 60, nonRetryableExitCodes: [] }),
+    timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
+    /** Host protection (iQIYI): process and open-file limits inside the container. */
+    pidsLimit: z.number().int().min(8).max(65536).default(512),
+    nofileLimit: z.number().int().min(64).max(1048576).default(4096),
+    network: z.enum(['bridge', 'none']).default('bridge'),
+    mounts: z.array(MountSchema).default([]),
+    constraints: z.array(ConstraintSchema).default([]),
+    group: z.string().min(1).optional(),
+    tier: z.enum(TIERS).default('flex'),
+    /** Expected run time, used for duration-aware placement; a hint, not a limit. */
+    expectedDurationSeconds: z.number().positive().optional(),
+  })
+  .strict();
+
+export const PipelineSchema = z
+  .object({
+    name: idSchema,
+    description: z.string().optional(),
+    tasks: z.array(TaskSchema).min(1),
+  })
+  .strict();
+
+export type PipelineInput = z.input<typeof PipelineSchema>;
+export type TaskInput = z.input<typeof TaskSchema>;
+export type PipelineSpec = z.output<typeof PipelineSchema>;
+export type TaskSpec = z.output<typeof TaskSchema>;
+export type Resources = z.output<typeof ResourcesSchema>;
+export type RetrySpec = z.output<typeof RetrySchema>;
+export type Constraint = z.output<typeof ConstraintSchema>;
+export type Tier = (typeof TIERS)[number];
+export type PullPolicy = (typeof PULL_POLICIES)[number];
