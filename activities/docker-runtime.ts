@@ -1,0 +1,269 @@
+/**
+ * The only file that talks to dockerode. It exposes a narrow, domain-shaped interface and turns Docker's
+ * HTTP errors into the shell's typed errors, so the rest of the code never sees a status code.
+ */
+import Docker from 'dockerode';
+import type { Writable } from 'node:stream';
+import type { DockerEndpoint } from '../common/cluster-spec.js';
+import { DockerUnavailableError, ImageNotFoundError, ImagePullError, InvalidTaskConfigError } from './errors.js';
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly workingDir?: string;
+  readonly user?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly pidsLimit: number;
+  readonly nofileLimit: number;
+  readonly network: 'bridge' | 'none';
+  readonly volumes: readonly { readonly name: string; readonly target: string }[];
+  readonly binds: readonly { readonly hostPath: string; readonly target: string; readonly readOnly: boolean }[];
+  readonly cpuset?: { readonly cpus: string; readonly shares: number };
+}
+
+export interface ContainerState {
+  readonly id: string;
+  readonly name: string;
+  readonly isRunning: boolean;
+  readonly exitCode: number;
+  readonly isOomKilled: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface ContainerRuntime {
+  hasImage(image: string): Promise<boolean>;
+  pullImage(image: string): Promise<void>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Resolves with the exit code once the container stops. */
+  waitContainer(id: string): Promise<number>;
+  inspectContainer(id: string): Promise<ContainerState | undefined>;
+  findContainers(labels: Readonly<Record<string, string>>): Promise<ContainerState[]>;
+  /** Copies stdout and stderr into `sink` until the container stops. */
+  followLogs(id: string, sink: Writable): Promise<void>;
+  killContainer(id: string): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  info(): Promise<{ cpus: number; memoryBytes: number; name: string }>;
+}
+
+interface DockerHttpError {
+  statusCode?: number;
+  code?: string;
+  json?: { message?: string };
+  message?: string;
+}
+
+function describe(err: unknown): { status: number | undefined; code: string | undefined; message: string } {
+  const e = (err ?? {}) as DockerHttpError;
+  return { status: e.statusCode, code: e.code, message: e.json?.message ?? e.message ?? String(err) };
+}
+
+/** Connection-level failures and 5xx answers are transient; everything else is the caller's to classify. */
+function isUnavailable(err: unknown): boolean {
+  const { status, code } = describe(err);
+  return (
+    code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' ||
+    (status !== undefined && status >= 500 && status !== 501)
+  );
+}
+
+function unavailable(what: string, err: unknown): DockerUnavailableError {
+  return new DockerUnavailableError(`docker: ${what}: ${describe(err).message}`, { cause: err });
+}
+
+// Docker answers an unknown image on pull with 404, 401/403 for private names, or 500 wrapping a failed
+// registry lookup; all of those mean "this name cannot be had here", so none is worth a retry.
+const PERMANENT_PULL_ERRORS = [/not found/i, /manifest unknown/i, /pull access denied/i, /repository does not exist/i, /no such host/i, /invalid reference format/i];
+
+export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime {
+  const docker = new Docker('socketPath' in endpoint ? { socketPath: endpoint.socketPath } : endpoint);
+
+  async function pullImage(image: string): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await docker.pull(image));
+    } catch (err) {
+      const { message, status } = describe(err);
+      if (PERMANENT_PULL_ERRORS.some((re) => re.test(message)) || status === 404) {
+        throw new ImageNotFoundError(image, `not on this node and the pull failed: ${message}`, { cause: err });
+      }
+      if (isUnavailable(err) && status === undefined) throw unavailable(`pull ${image}`, err);
+      throw new ImagePullError(image, message, { cause: err });
+    }
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+        const failure = err?.message ?? events.find((event) => event.error)?.error;
+        if (!failure) resolve();
+        else if (PERMANENT_PULL_ERRORS.some((re) => re.test(failure))) reject(new ImageNotFoundError(image, failure));
+        else reject(new ImagePullError(image, failure));
+      });
+    });
+  }
+
+  function toState(info: Docker.ContainerInspectInfo): ContainerState {
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      isRunning: info.State.Running,
+      exitCode: info.State.ExitCode,
+      isOomKilled: info.State.OOMKilled,
+      labels: info.Config.Labels ?? {},
+    };
+  }
+
+  return {
+    async hasImage(image) {
+      try {
+        await docker.getImage(image).inspect();
+        return true;
+      } catch (err) {
+        if (describe(err).status === 404) return false;
+        throw unavailable(`inspect image ${image}`, err);
+      }
+    },
+    pullImage,
+    async createContainer(spec) {
+      try {
+        const container = await docker.createContainer({
+          name: spec.name,
+          Image: spec.image,
+          // Kubernetes semantics: `command` replaces the entrypoint, `args` the image's CMD.
+          ...(spec.command ? { Entrypoint: [...spec.command], Cmd: [...(spec.args ?? [])] } : {}),
+          ...(!spec.command && spec.args ? { Cmd: [...spec.args] } : {}),
+          Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+          ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+          ...(spec.user ? { User: spec.user } : {}),
+          Labels: { ...spec.labels },
+          Tty: false,
+          AttachStdout: false,
+          AttachStderr: false,
+          HostConfig: {
+            NanoCpus: Math.round(spec.cpu * 1e9),
+            Memory: spec.memoryMiB * 1024 * 1024,
+            // Equal to Memory: no swap, so an over-limit task is OOM-killed instead of thrashing the host.
+            MemorySwap: spec.memoryMiB * 1024 * 1024,
+            PidsLimit: spec.pidsLimit,
+            Ulimits: [{ Name: 'nofile', Soft: spec.nofileLimit, Hard: spec.nofileLimit }],
+            CapDrop: ['ALL'],
+            SecurityOpt: ['no-new-privileges:true'],
+            Privileged: false,
+            NetworkMode: spec.network,
+            Mounts: [
+              ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target })),
+              ...spec.binds.map((b) => ({ Type: 'bind' as const, Source: b.hostPath, Target: b.target, ReadOnly: b.readOnly })),
+            ],
+            ...(spec.cpuset ? { CpusetCpus: spec.cpuset.cpus, CpuShares: spec.cpuset.shares } : {}),
+          },
+        });
+        return container.id;
+      } catch (err) {
+        const { status, message } = describe(err);
+        if (status === 404) throw new ImageNotFoundError(spec.image, message, { cause: err });
+        if (status === 400) throw new InvalidTaskConfigError(`docker refused container "${spec.name}": ${message}`, { cause: err });
+        throw unavailable(`create ${spec.name}`, err);
+      }
+    },
+    async startContainer(id) {
+      try {
+        await docker.getContainer(id).start();
+      } catch (err) {
+        const { status, message } = describe(err);
+        // 304: already started, which a retried activity may find.
+        if (status === 304) return;
+        if (status === 400 || (status === 500 && /executable file not found|no such file or directory|permission denied/i.test(message))) {
+          throw new InvalidTaskConfigError(`container ${id.slice(0, 12)} cannot start: ${message}`, { cause: err });
+        }
+        throw unavailable(`start ${id.slice(0, 12)}`, err);
+      }
+    },
+    async waitContainer(id) {
+      try {
+        const result = (await docker.getContainer(id).wait()) as { StatusCode: number };
+        return result.StatusCode;
+      } catch (err) {
+        throw unavailable(`wait ${id.slice(0, 12)}`, err);
+      }
+    },
+    async inspectContainer(id) {
+      try {
+        return toState(await docker.getContainer(id).inspect());
+      } catch (err) {
+        if (describe(err).status === 404) return undefined;
+        throw unavailable(`inspect ${id.slice(0, 12)}`, err);
+      }
+    },
+    async findContainers(labels) {
+      try {
+        const list = await docker.listContainers({
+          all: true,
+          filters: { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) },
+        });
+        return list.map((c) => ({
+          id: c.Id,
+          name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+          isRunning: c.State === 'running',
+          exitCode: 0,
+          isOomKilled: false,
+          labels: c.Labels,
+        }));
+      } catch (err) {
+        throw unavailable('list containers', err);
+      }
+    },
+    async followLogs(id, sink) {
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = (await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true }));
+      } catch (err) {
+        throw unavailable(`logs ${id.slice(0, 12)}`, err);
+      }
+      await new Promise<void>((resolve) => {
+        docker.modem.demuxStream(stream, sink, sink);
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', resolve);
+      });
+    },
+    async killContainer(id) {
+      try {
+        await docker.getContainer(id).kill();
+      } catch (err) {
+        const { status } = describe(err);
+        // 404: gone already; 409: not running. Both are the state we wanted.
+        if (status === 404 || status === 409) return;
+        throw unavailable(`kill ${id.slice(0, 12)}`, err);
+      }
+    },
+    async removeContainer(id) {
+      try {
+        await docker.getContainer(id).remove({ force: true, v: false });
+      } catch (err) {
+        const { status } = describe(err);
+        if (status === 404 || status === 409) return;
+        throw unavailable(`remove ${id.slice(0, 12)}`, err);
+      }
+    },
+    async removeVolume(name) {
+      try {
+        await docker.getVolume(name).remove();
+      } catch (err) {
+        if (describe(err).status === 404) return;
+        throw unavailable(`remove volume ${name}`, err);
+      }
+    },
+    async info() {
+      try {
+        const info = (await docker.info()) as { NCPU: number; MemTotal: number; Name: string };
+        return { cpus: info.NCPU, memoryBytes: info.MemTotal, name: info.Name };
+      } catch (err) {
+        throw unavailable('info', err);
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/** `gantry run FILE`: validate, make sure a stack and workers exist, start the run, watch it, report. */
+import type { Client } from '@temporalio/client';
+import { clusterSnapshot, ensureClusterService, runState, specFromSnapshot, startRun, waitForRun } from '../../engine/runs.js';
+import { defaultClusterSpec } from '../../engine/default-cluster.js';
+import { startEmbeddedWorkers } from '../../engine/embedded.js';
+import type { GantryConfig } from '../../engine/config.js';
+import type { RunState } from '../../workflows/definitions.js';
+import { loadPipelineFile } from '../load-pipeline.js';
+import { createProgressView } from '../progress.js';
+import { connectOrBringUp } from '../stack.js';
+import { formatRunSummary, toJsonResult } from '../format.js';
+import type { PipelineSpec } from '../../pipeline/schema.js';
+import { ExitCode } from '../exit-codes.js';
+
+const LOCAL_IMAGES = ['busybox', 'python', 'ml-example'];
+
+export interface RunOptions {
+  readonly json: boolean;
+  readonly detach: boolean;
+}
+
+async function watch(client: Client, config: GantryConfig, run: Awaited<ReturnType<typeof startRun>>, startedAt: number): Promise<RunState> {
+  const view = createProgressView(process.stderr, startedAt);
+  let isDone = false;
+  const final = waitForRun(run.handle).finally(() => (isDone = true));
+  const poll = async () => {
+    while (!isDone) {
+      try {
+        const [state, cluster] = await Promise.all([runState(run.handle), clusterSnapshot(client, config.clusterName)]);
+        const prefix = `${run.workflowId}/`;
+        const reasons = new Map((cluster?.pending ?? []).filter((p) => p.key.startsWith(prefix)).map((p) => [p.key.slice(prefix.length), p.reason]));
+        if (!isDone) view.update(state, reasons);
+      } catch {
+        // A query can fail while the workflow task is being retried; the next poll catches up.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  };
+  const polling = poll();
+  try {
+    const state = await final;
+    view.update(state, new Map());
+    return state;
+  } finally {
+    await polling;
+    view.done();
+  }
+}
+
+export async function runCommand(file: string, options: RunOptions, config: GantryConfig): Promise<number> {
+  // Syntax and schema first: bad input is reported before anything is started.
+  const draft: PipelineSpec = await loadPipelineFile(file);
+  const images = LOCAL_IMAGES.filter((name) => draft.tasks.some((t) => t.image === `gantry/${name}` || t.image.startsWith(`gantry/${name}:`)));
+  const client = await connectOrBringUp(config, images);
+  try {
+    // The cluster's nodes come from its service if it runs, else from the local Docker engine.
+    const resolveCluster = async () => {
+      const snapshot = await clusterSnapshot(client, config.clusterName);
+      if (snapshot) return specFromSnapshot(snapshot);
+      const spec = await defaultClusterSpec(config.clusterName);
+      await ensureClusterService(client, config, spec);
+      return spec;
+    };
+    const workers = options.detach
+      ? { started: [] as string[], cluster: await resolveCluster(), stop: async () => {} }
+      : await startEmbeddedWorkers(client, config, resolveCluster);
+    let run: Awaited<ReturnType<typeof startRun>>;
+    try {
+      // Second pass with the cluster's nodes: a task no node can hold is bad input too, and nothing starts.
+      const spec = await loadPipelineFile(file, { nodes: workers.cluster.nodes });
+      run = await startRun(client, config, spec);
+    } catch (err) {
+      await workers.stop();
+      throw err;
+    }
+    const startedAt = Date.now();
+    process.stderr.write(`gantry: started run ${run.runId} (workflow ${run.workflowId})${workers.started.length ? `; workers in this process: ${workers.started.join(', ')}` : ''}\n`);
+    process.stderr.write(`gantry: watch it at ${config.uiUrl}/namespaces/${config.namespace}/workflows/${run.workflowId}\n`);
+    if (options.detach) {
+      process.stdout.write(options.json ? `${JSON.stringify({ runId: run.runId, workflowId: run.workflowId })}\n` : `${run.runId}\n`);
+      return ExitCode.Ok;
+    }
+
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts += 1;
+      if (interrupts > 1) process.exit(ExitCode.Interrupted);
+      process.stderr.write('\ngantry: cancelling the run (Ctrl-C again to leave it running)\n');
+      void run.handle.cancel();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const state = await watch(client, config, run, startedAt);
+      process.stdout.write(`${formatRunSummary(state)}\n`);
+      if (options.json) process.stdout.write(`${JSON.stringify(toJsonResult(state))}\n`);
+      return state.status === 'succeeded' ? ExitCode.Ok : ExitCode.RunFailed;
+    } finally {
+      process.off('SIGINT', onSigint);
+      await workers.stop();
+    }
+  } finally {
+    await client.connection.close();
+  }
+}

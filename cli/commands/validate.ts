@@ -1,0 +1,18 @@
+/** `gantry validate FILE...`: every problem of every file at once; nothing is started. */
+import { formatValidationError } from '../../pipeline/format-issues.js';
+import { ExitCode } from '../exit-codes.js';
+import { loadPipelineFile } from '../load-pipeline.js';
+
+export async function validateCommand(files: readonly string[]): Promise<number> {
+  let code: number = ExitCode.Ok;
+  for (const file of files) {
+    try {
+      const spec = await loadPipelineFile(file);
+      process.stdout.write(`${file}: ok (pipeline "${spec.name}", ${spec.tasks.length} task${spec.tasks.length === 1 ? '' : 's'})\n`);
+    } catch (err) {
+      process.stderr.write(`${formatValidationError(err)}\n`);
+      code = ExitCode.InvalidInput;
+    }
+  }
+  return code;
+}

@@ -1,0 +1,144 @@
+/**
+ * The `gantry` command. Thin: parses arguments, calls a command module, maps errors to exit codes
+ * (2 for bad input, 3 when the stack is unreachable, 1 for a failed run).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { GantryActivityError } from '../activities/errors.js';
+import { loadConfig } from '../engine/config.js';
+import { GantryEngineError } from '../engine/errors.js';
+import { GantryPipelineError } from '../pipeline/errors.js';
+import { formatValidationError } from '../pipeline/format-issues.js';
+import { cancelCommand, clusterApplyCommand, clusterShowCommand, listCommand, logsCommand, statusCommand } from './commands/inspect.js';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { workerCommand } from './commands/worker.js';
+import { GantryCliError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import { StackScriptError, installQuietRuntime, runStackScript } from './stack.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof GantryPipelineError) {
+    process.stderr.write(`${formatValidationError(err)}\n`);
+    return ExitCode.InvalidInput;
+  }
+  if (err instanceof StackScriptError || err instanceof GantryEngineError || err instanceof GantryActivityError) {
+    process.stderr.write(`gantry: ${err.message}\n`);
+    return err instanceof GantryEngineError && err.name === 'RunNotFoundError' ? ExitCode.InvalidInput : ExitCode.Unavailable;
+  }
+  if (err instanceof GantryCliError) {
+    process.stderr.write(`gantry: ${err.message}\n`);
+    return ExitCode.InvalidInput;
+  }
+  process.stderr.write(`gantry: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return ExitCode.Unavailable;
+}
+
+const program = new Command('gantry')
+  .description('Run pipelines of containers on a shared Docker cluster, orchestrated by Temporal')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : ExitCode.InvalidInput));
+
+let action: Promise<number> = Promise.resolve(ExitCode.Ok);
+const config = loadConfig();
+installQuietRuntime();
+
+program
+  .command('run')
+  .description('run a pipeline file (YAML, JSON or a TS module) and watch it; starts a local stack and workers if none exist')
+  .argument('<file>')
+  .option('--json', 'print the result as one JSON object on the last line')
+  .option('--detach', 'start the run and return its id without waiting (needs running workers)')
+  .action((file: string, opts: { json?: boolean; detach?: boolean }) => {
+    action = runCommand(file, { json: opts.json ?? false, detach: opts.detach ?? false }, config);
+  });
+program
+  .command('validate')
+  .description('check pipeline files and print every problem at once; starts nothing')
+  .argument('<files...>')
+  .action((files: string[]) => {
+    action = validateCommand(files);
+  });
+program
+  .command('worker')
+  .description("run a worker: the control queue and every node by default, or only what's selected")
+  .option('--node <id...>', 'serve only these nodes (containers run on their Docker endpoints)')
+  .option('--control', 'serve only the control queue (workflows)')
+  .option('--cluster-file <file>', 'apply this cluster definition first')
+  .action((opts: { node?: string[]; control?: boolean; clusterFile?: string }) => {
+    action = workerCommand({ nodes: opts.node ?? [], isControlOnly: opts.control ?? false, ...(opts.clusterFile ? { clusterFile: opts.clusterFile } : {}) }, config);
+  });
+program
+  .command('logs')
+  .description("print a task's container logs, every attempt")
+  .argument('<run>', 'run id or workflow id')
+  .argument('<task>', 'task id')
+  .option('--attempt <n>', 'only this attempt', positiveInt)
+  .option('-f, --follow', 'keep printing while the task runs')
+  .action((run: string, task: string, opts: { attempt?: number; follow?: boolean }) => {
+    action = logsCommand(run, task, { ...(opts.attempt ? { attempt: opts.attempt } : {}), follow: opts.follow ?? false }, config);
+  });
+program
+  .command('status')
+  .description("a run's state: every task's status, attempts, exit code and node")
+  .argument('<run>', 'run id or workflow id')
+  .option('--json', 'as JSON')
+  .action((run: string, opts: { json?: boolean }) => {
+    action = statusCommand(run, { json: opts.json ?? false }, config);
+  });
+program
+  .command('cancel')
+  .description('cancel a run; its containers are killed and removed')
+  .argument('<run>', 'run id or workflow id')
+  .action((run: string) => {
+    action = cancelCommand(run, config);
+  });
+program
+  .command('list')
+  .description('recent runs, newest first')
+  .option('--pipeline <name>', 'only runs of this pipeline')
+  .option('--limit <n>', 'at most this many', positiveInt, 20)
+  .action((opts: { pipeline?: string; limit: number }) => {
+    action = listCommand({ ...(opts.pipeline ? { pipeline: opts.pipeline } : {}), limit: opts.limit }, config);
+  });
+const cluster = program.command('cluster').description("the cluster's nodes, allocations and queue");
+cluster
+  .command('show')
+  .option('--json', 'as JSON')
+  .action((opts: { json?: boolean }) => {
+    action = clusterShowCommand({ json: opts.json ?? false }, config);
+  });
+cluster
+  .command('apply')
+  .argument('<file>', 'cluster definition (YAML or JSON): name and nodes')
+  .action((file: string) => {
+    action = clusterApplyCommand(file, config);
+  });
+program
+  .command('up')
+  .description('start the local stack: Docker engine, Temporal dev server with its Web UI, images')
+  .option('--no-images', 'skip building the local images')
+  .action((opts: { images: boolean }) => {
+    action = runStackScript('up', opts.images ? [] : ['--no-images']).then((env) => {
+      for (const [key, value] of Object.entries(env)) process.stdout.write(`${key}=${value}\n`);
+      return ExitCode.Ok;
+    });
+  });
+program
+  .command('down')
+  .description('stop what `gantry up` started (dockerd only with --all)')
+  .option('--all', 'also stop a Docker engine that `gantry up` started')
+  .action((opts: { all?: boolean }) => {
+    action = runStackScript('down', opts.all ? ['--all'] : []).then(() => ExitCode.Ok);
+  });
+
+program.parse();
+action.then(
+  (code) => process.exit(code),
+  (err: unknown) => process.exit(exitCodeFor(err)),
+);

@@ -1,0 +1,66 @@
+/**
+ * Live progress of a run. On a terminal: a table redrawn in place (log-update). Otherwise: one plain line
+ * per task status change, which reads well in CI logs and pipes.
+ */
+import { createLogUpdate } from 'log-update';
+import type { RunState, TaskState } from '../workflows/definitions.js';
+
+const ICON: Record<TaskState['status'], string> = {
+  pending: '·',
+  queued: '…',
+  running: '▶',
+  succeeded: '✔',
+  failed: '✘',
+  skipped: '↷',
+  cancelled: '■',
+};
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+export function describeTask(id: string, task: TaskState, queuedReason: string | undefined, now: number): string {
+  const parts: string[] = [task.status];
+  if (task.status === 'queued' && queuedReason) parts.push(`(${queuedReason})`);
+  if (task.node) parts.push(`on ${task.node}`);
+  if (task.attempts > 0) parts.push(`attempts ${task.attempts}`);
+  if (task.exitCode !== null && task.status !== 'succeeded') parts.push(`exit ${task.exitCode}`);
+  if (task.startedAt) parts.push(seconds((task.finishedAt ?? now) - task.startedAt));
+  if (task.error && (task.status === 'failed' || task.status === 'skipped')) parts.push(`— ${task.error}`);
+  return `${id}: ${parts.join(' ')}`;
+}
+
+export interface ProgressView {
+  update(state: RunState, queuedReasons: ReadonlyMap<string, string>): void;
+  done(): void;
+}
+
+export function createProgressView(stream: NodeJS.WriteStream, startedAt: number): ProgressView {
+  if (stream.isTTY) {
+    const render = createLogUpdate(stream);
+    return {
+      update(state, reasons) {
+        const now = Date.now();
+        const width = Math.max(...Object.keys(state.tasks).map((id) => id.length));
+        const lines = Object.entries(state.tasks).map(
+          ([id, task]) => ` ${ICON[task.status]} ${describeTask(id.padEnd(width), task, reasons.get(id), now)}`,
+        );
+        render([`${state.pipeline} · ${state.runId} · ${state.status} · ${seconds(now - startedAt)}`, ...lines].join('\n'));
+      },
+      done: () => render.done(),
+    };
+  }
+  const last = new Map<string, string>();
+  return {
+    update(state, reasons) {
+      for (const [id, task] of Object.entries(state.tasks)) {
+        const key = `${task.status}|${task.node ?? ''}|${task.status === 'queued' ? (reasons.get(id) ?? '') : ''}`;
+        if (last.get(id) === key) continue;
+        last.set(id, key);
+        if (task.status === 'pending') continue;
+        stream.write(`[${seconds(Date.now() - startedAt).padStart(7)}] ${describeTask(id, task, reasons.get(id), Date.now())}\n`);
+      }
+    },
+    done() {},
+  };
+}

@@ -1,0 +1,45 @@
+/** Names shared by the CLI, workers and workflows. Task-queue and workflow-id shapes are wire contracts. */
+
+export const DEFAULT_CONTROL_TASK_QUEUE = 'gantry-control';
+export const DEFAULT_CLUSTER_NAME = 'default';
+export const WORKSPACE_MOUNT_PATH = '/workspace';
+
+export const SearchAttribute = { Pipeline: 'GantryPipeline', Status: 'GantryStatus' } as const;
+
+export const Label = {
+  Run: 'gantry.run',
+  Task: 'gantry.task',
+  Attempt: 'gantry.attempt',
+  Pipeline: 'gantry.pipeline',
+  Node: 'gantry.node',
+} as const;
+
+export function clusterWorkflowId(clusterName: string): string {
+  return `gantry-cluster-${clusterName}`;
+}
+
+/**
+ * A run id starts with the pipeline name, so the workflow id holds it too and runs are findable by eye in
+ * the Temporal Web UI. `now` and `entropy` come from the caller to keep this pure.
+ */
+export function newRunId(pipelineName: string, now: Date, entropy: string): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${pipelineName}-${stamp}-${entropy.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 6)}`;
+}
+
+export function runWorkflowId(runId: string): string {
+  return `gantry-run-${runId}`;
+}
+
+export function nodeTaskQueue(clusterName: string, nodeId: string): string {
+  return `gantry-${clusterName}-node-${nodeId}`;
+}
+
+/** Deterministic so that a retried activity finds the container of a previous try of the same attempt. */
+export function containerName(runId: string, taskId: string, attempt: number): string {
+  return `gantry-${runId}-${taskId}-${attempt}`;
+}
+
+export function workspaceVolumeName(runId: string): string {
+  return `gantry-ws-${runId}`;
+}

@@ -1,0 +1,88 @@
+/**
+ * The zero-configuration path of `gantry run`: when no worker polls the control queue or a node's queue,
+ * run one in this process for as long as the command lives.
+ */
+import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { ClusterSpec } from '../common/cluster-spec.js';
+import { nodeTaskQueue } from '../common/names.js';
+import { ensureWorkflowBundle } from './bundle.js';
+import type { GantryConfig } from './config.js';
+import { connectWorker } from './connection.js';
+import { createControlWorker, createNodeWorker } from './workers.js';
+import os from 'node:os';
+import path from 'node:path';
+
+async function hasPollers(client: Client, namespace: string, taskQueue: string, isWorkflowQueue: boolean): Promise<boolean> {
+  const { pollers } = await client.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name: taskQueue, kind: proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: isWorkflowQueue
+      ? proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+      : proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  });
+  return (pollers ?? []).some((poller) => isPossiblyAlive(poller.identity ?? ''));
+}
+
+/**
+ * The server lists a poller for minutes after its process died. A worker's default identity is
+ * `pid@host`, so a poller from this host whose pid is gone is known dead; any other is taken as alive.
+ */
+function isPossiblyAlive(identity: string): boolean {
+  const match = /^(\d+)@(.+)$/.exec(identity);
+  if (!match || match[2] !== os.hostname()) return true;
+  try {
+    process.kill(Number(match[1]), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface EmbeddedWorkers {
+  /** What was started here, e.g. ["control", "node local"]; empty when external workers serve everything. */
+  readonly started: readonly string[];
+  readonly cluster: ClusterSpec;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what is missing, in order: the control worker first, because the cluster's inventory is only
+ * known by querying its service, and a query needs a worker; then a worker for each node nobody serves.
+ */
+export async function startEmbeddedWorkers(
+  client: Client,
+  config: GantryConfig,
+  resolveCluster: () => Promise<ClusterSpec>,
+): Promise<EmbeddedWorkers> {
+  const workers: { name: string; worker: Worker; running: Promise<void> }[] = [];
+  let connection: NativeConnection | undefined;
+  const add = async (name: string, create: (c: NativeConnection) => Promise<Worker>) => {
+    connection ??= await connectWorker(config);
+    const worker = await create(connection);
+    workers.push({ name, worker, running: worker.run() });
+  };
+  const stop = async () => {
+    for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await Promise.allSettled(workers.map((w) => w.running));
+    await connection?.close();
+  };
+  try {
+    if (!(await hasPollers(client, config.namespace, config.controlTaskQueue, true))) {
+      const bundlePath = await ensureWorkflowBundle(path.join(config.home, 'bundles'));
+      await add('control', (c) => createControlWorker({ connection: c, namespace: config.namespace, taskQueue: config.controlTaskQueue, bundlePath }));
+    }
+    const cluster = await resolveCluster();
+    for (const node of cluster.nodes) {
+      if (await hasPollers(client, config.namespace, nodeTaskQueue(cluster.name, node.id), false)) continue;
+      await add(`node ${node.id}`, (c) =>
+        createNodeWorker({ connection: c, namespace: config.namespace, clusterName: cluster.name, node, logDir: config.logDir, hostMountAllowlist: config.hostMountAllowlist }),
+      );
+    }
+    return { started: workers.map((w) => w.name), cluster, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

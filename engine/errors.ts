@@ -1,0 +1,34 @@
+/** Errors of the engine's entry-side plumbing (connections, cluster setup, run submission). */
+export class GantryEngineError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GantryEngineError';
+  }
+}
+
+export class TemporalUnavailableError extends GantryEngineError {
+  readonly address: string;
+  constructor(address: string, options?: { cause?: unknown }) {
+    super(`no Temporal server answers at ${address} (run \`gantry up\`, or set TEMPORAL_ADDRESS)`, options);
+    this.name = 'TemporalUnavailableError';
+    this.address = address;
+  }
+}
+
+export class RunNotFoundError extends GantryEngineError {
+  readonly runId: string;
+  constructor(runId: string, options?: { cause?: unknown }) {
+    super(`no run "${runId}" found (give a run id as printed by \`gantry run\`, or its workflow id)`, options);
+    this.name = 'RunNotFoundError';
+    this.runId = runId;
+  }
+}
+
+export class ClusterUnavailableError extends GantryEngineError {
+  readonly clusterName: string;
+  constructor(clusterName: string, options?: { cause?: unknown }) {
+    super(`the service of cluster "${clusterName}" does not answer: is a control worker running? (\`gantry worker\`)`, options);
+    this.name = 'ClusterUnavailableError';
+    this.clusterName = clusterName;
+  }
+}

@@ -1,0 +1,114 @@
+/** Client-side operations on runs and the cluster service: start, wait, find, inspect. */
+import { type Client, WorkflowFailedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import type { ClusterSpec } from '../common/cluster-spec.js';
+import { FailureType } from '../common/failure-types.js';
+import { SearchAttribute, clusterWorkflowId, newRunId, runWorkflowId } from '../common/names.js';
+import type { PipelineSpec } from '../pipeline/schema.js';
+import { type ClusterSnapshot, type RunState, clusterSnapshotQuery, configureClusterUpdate, runStateQuery } from '../workflows/definitions.js';
+import type { clusterService, runPipeline } from '../workflows/index.js';
+import type { GantryConfig } from './config.js';
+import { ClusterUnavailableError, RunNotFoundError } from './errors.js';
+
+/** Starts the cluster's service if it is not running; an existing service keeps its own inventory. */
+export async function ensureClusterService(client: Client, config: GantryConfig, spec: ClusterSpec): Promise<void> {
+  await client.workflow.start<typeof clusterService>('clusterService', {
+    workflowId: clusterWorkflowId(spec.name),
+    taskQueue: config.controlTaskQueue,
+    args: [{ spec }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+}
+
+export async function applyClusterSpec(client: Client, config: GantryConfig, spec: ClusterSpec): Promise<ClusterSnapshot> {
+  await ensureClusterService(client, config, spec);
+  return client.workflow.getHandle(clusterWorkflowId(spec.name)).executeUpdate(configureClusterUpdate, { args: [spec] });
+}
+
+export async function clusterSnapshot(client: Client, clusterName: string): Promise<ClusterSnapshot | undefined> {
+  try {
+    return await client.workflow.getHandle(clusterWorkflowId(clusterName)).query(clusterSnapshotQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw new ClusterUnavailableError(clusterName, { cause: err });
+  }
+}
+
+/** The inventory a running service holds, as a spec (to start workers for it, or to re-apply it). */
+export function specFromSnapshot(snapshot: ClusterSnapshot): ClusterSpec {
+  return {
+    name: snapshot.name,
+    nodes: snapshot.nodes.map((n) => ({
+      id: n.id,
+      capacity: { cpu: n.capacity['cpu'] ?? 0, memoryMiB: n.capacity['memoryMiB'] ?? 0, ...n.capacity },
+      attributes: { ...n.attributes },
+      ...(n.nodeGroup ? { nodeGroup: n.nodeGroup } : {}),
+      docker: n.docker,
+    })),
+  };
+}
+
+export interface StartedRun {
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly handle: WorkflowHandle<typeof runPipeline>;
+}
+
+export async function startRun(client: Client, config: GantryConfig, spec: PipelineSpec, now = new Date()): Promise<StartedRun> {
+  const runId = newRunId(spec.name, now, randomBytes(4).toString('hex'));
+  const workflowId = runWorkflowId(runId);
+  const handle = await client.workflow.start<typeof runPipeline>('runPipeline', {
+    workflowId,
+    taskQueue: config.controlTaskQueue,
+    args: [{ runId, spec, clusterWorkflowId: clusterWorkflowId(config.clusterName) }],
+    searchAttributes: { [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] },
+  });
+  return { runId, workflowId, handle };
+}
+
+/** The run's final state, whether it succeeded, failed (carried in the failure's details) or was cancelled. */
+export async function waitForRun(handle: WorkflowHandle<typeof runPipeline>): Promise<RunState> {
+  try {
+    return await handle.result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause as { type?: string; details?: unknown[] } | undefined;
+      if (cause?.type === FailureType.PipelineFailed && cause.details?.[0]) return cause.details[0] as RunState;
+      // Cancelled or terminated: the query still answers from the closed workflow's history.
+      try {
+        return await handle.query(runStateQuery);
+      } catch {
+        throw err;
+      }
+    }
+    throw err;
+  }
+}
+
+/** Accepts a run id (as printed by `gantry run`) or a full workflow id. */
+export async function findRun(client: Client, runIdOrWorkflowId: string): Promise<WorkflowHandle<typeof runPipeline>> {
+  for (const workflowId of [runIdOrWorkflowId, runWorkflowId(runIdOrWorkflowId)]) {
+    const handle = client.workflow.getHandle<typeof runPipeline>(workflowId);
+    try {
+      await handle.describe();
+      return handle;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  throw new RunNotFoundError(runIdOrWorkflowId);
+}
+
+export async function runState(handle: WorkflowHandle<typeof runPipeline>): Promise<RunState> {
+  return handle.query(runStateQuery);
+}
+
+/**
+ * The state of a run, open or closed. A closed run's state comes from its result or failure details in
+ * the history, so it needs no worker; only an open run is queried.
+ */
+export async function getRunState(handle: WorkflowHandle<typeof runPipeline>): Promise<RunState> {
+  const { status } = await handle.describe();
+  if (status.name === 'RUNNING') return handle.query(runStateQuery);
+  return waitForRun(handle);
+}

@@ -1,0 +1,54 @@
+/**
+ * Worker processes' building blocks. The control worker runs workflows (cluster service and runs); each
+ * node's worker runs the container activities on that node's own task queue and Docker endpoint.
+ */
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { createDockerRuntime } from '../activities/docker-runtime.js';
+import type { NodeSpec } from '../common/cluster-spec.js';
+import { nodeTaskQueue } from '../common/names.js';
+
+export interface ControlWorkerOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly bundlePath: string;
+}
+
+export async function createControlWorker(options: ControlWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: { codePath: options.bundlePath },
+  });
+}
+
+export interface NodeWorkerOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly clusterName: string;
+  readonly node: NodeSpec;
+  readonly logDir: string;
+  readonly hostMountAllowlist: readonly string[];
+}
+
+export async function createNodeWorker(options: NodeWorkerOptions): Promise<Worker> {
+  const runtime = createDockerRuntime(options.node.docker);
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: nodeTaskQueue(options.clusterName, options.node.id),
+    activities: createActivities({
+      runtime,
+      nodeId: options.node.id,
+      logDir: options.logDir,
+      hostMountAllowlist: options.hostMountAllowlist,
+    }),
+    // Containers are bounded by the cluster service's reservations, not by the worker's slots.
+    maxConcurrentActivityTaskExecutions: 200,
+    // Heartbeats carry cancellation back to the activity; keep the round trip short so a cancel kills fast.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
+  });
+}

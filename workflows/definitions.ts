@@ -1,0 +1,100 @@
+/**
+ * Every signal, query and update of Gantry's workflows, with their payload types. Names are wire names in
+ * workflow histories: add new ones, never rename.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ClusterSpec, DockerEndpoint } from '../common/cluster-spec.js';
+import type { Constraint, PipelineSpec, Tier } from '../pipeline/schema.js';
+import type { CpuAssignment, ResourceVector } from '../scheduler/types.js';
+
+// ---- cluster service ---------------------------------------------------------------------------------
+
+export interface PlacementRequest {
+  /** Unique across the cluster: `<run workflow id>/<task id>`. */
+  readonly key: string;
+  readonly runWorkflowId: string;
+  readonly taskId: string;
+  readonly request: ResourceVector;
+  readonly constraints: readonly Constraint[];
+  readonly tier: Tier;
+  readonly group?: string;
+  readonly expectedDurationSeconds?: number;
+}
+
+export type PlacementDecision =
+  | { readonly kind: 'placed'; readonly nodeId: string; readonly taskQueue: string; readonly cpuset?: CpuAssignment }
+  | { readonly kind: 'rejected'; readonly reason: string };
+
+export interface NodeSnapshot {
+  readonly id: string;
+  readonly taskQueue: string;
+  readonly capacity: ResourceVector;
+  readonly used: ResourceVector;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly nodeGroup?: string;
+  readonly docker: DockerEndpoint;
+  readonly allocations: readonly string[];
+}
+
+export interface ClusterSnapshot {
+  readonly name: string;
+  readonly nodes: readonly NodeSnapshot[];
+  readonly pending: readonly { readonly key: string; readonly reason: string; readonly enqueuedAt: number }[];
+  /** Placements made since the service started (carried across continue-as-new). */
+  readonly placements: number;
+}
+
+export const requestPlacementSignal = defineSignal<[PlacementRequest]>('requestPlacement');
+export const releasePlacementSignal = defineSignal<[{ readonly key: string }]>('releasePlacement');
+export const releaseRunSignal = defineSignal<[{ readonly runWorkflowId: string }]>('releaseRun');
+/** Replaces the node inventory; rejected if it would drop a node that still holds allocations. */
+export const configureClusterUpdate = defineUpdate<ClusterSnapshot, [ClusterSpec]>('configureCluster');
+export const clusterSnapshotQuery = defineQuery<ClusterSnapshot>('clusterSnapshot');
+
+// ---- pipeline run ------------------------------------------------------------------------------------
+
+export const TaskStatus = {
+  Pending: 'pending',
+  Queued: 'queued',
+  Running: 'running',
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  Skipped: 'skipped',
+  Cancelled: 'cancelled',
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface TaskState {
+  readonly status: TaskStatus;
+  readonly attempts: number;
+  readonly exitCode: number | null;
+  readonly node: string | null;
+  /** Why the task failed or was skipped, for people. */
+  readonly error?: string;
+  readonly failureType?: string;
+  readonly logTail?: string;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+}
+
+export interface RunState {
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly status: RunStatus;
+  readonly startedAt: number;
+  readonly finishedAt?: number;
+  readonly tasks: Readonly<Record<string, TaskState>>;
+  /** Edges of the DAG, so a viewer can draw it from the query alone. */
+  readonly dependsOn: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface RunPipelineInput {
+  readonly runId: string;
+  readonly spec: PipelineSpec;
+  readonly clusterWorkflowId: string;
+}
+
+export const placementDecidedSignal = defineSignal<[{ readonly taskId: string; readonly decision: PlacementDecision }]>('placementDecided');
+export const runStateQuery = defineQuery<RunState>('runState');

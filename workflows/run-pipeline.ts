@@ -1,0 +1,221 @@
+/**
+ * One workflow per pipeline run (Meson-style). It walks the DAG with in-degree counters, asks the cluster
+ * service to place each ready task, runs it as a container activity on the chosen node's task queue with
+ * the task's retry policy, releases the reservation when the task ends, and skips the downstream of a task
+ * that failed for good. Deterministic: the task order comes from the spec, time from the workflow clock.
+ */
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { GantryActivities, TaskFailureDetails } from '../activities/index.js';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../common/failure-types.js';
+import { SearchAttribute } from '../common/names.js';
+import type { TaskSpec } from '../pipeline/schema.js';
+import { completeTask, createDagState, isDagFinished, takeReady } from '../scheduler/dag-state.js';
+import { toResourceVector } from '../scheduler/resources.js';
+import {
+  type PlacementDecision,
+  type RunPipelineInput,
+  type RunState,
+  type RunStatus,
+  type TaskState,
+  placementDecidedSignal,
+  releasePlacementSignal,
+  releaseRunSignal,
+  requestPlacementSignal,
+  runStateQuery,
+} from './definitions.js';
+
+// Beyond the task's own runtime limit (enforced by the activity), time to pull the image and collect logs.
+const ACTIVITY_SLACK_SECONDS = 600;
+const HEARTBEAT_TIMEOUT = '20s';
+
+interface FailureView {
+  type?: string;
+  message: string;
+  details?: TaskFailureDetails;
+}
+
+/** Digs the activity's ApplicationFailure out of Temporal's ActivityFailure wrapper. */
+function viewFailure(err: unknown): FailureView {
+  let current: unknown = err;
+  while (current && typeof current === 'object') {
+    const failure = current as { type?: string; message?: string; details?: unknown[]; cause?: unknown; name?: string };
+    if (failure.name === 'ApplicationFailure' || failure.type !== undefined) {
+      const details = failure.details?.[0] as TaskFailureDetails | undefined;
+      return { ...(failure.type ? { type: failure.type } : {}), message: failure.message ?? String(err), ...(details ? { details } : {}) };
+    }
+    if (failure.name === 'TimeoutFailure') return { type: 'ActivityTimeout', message: failure.message ?? 'activity timed out' };
+    current = failure.cause;
+  }
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
+  const { spec, runId } = input;
+  const workflowId = workflowInfo().workflowId;
+  const startedAt = Date.now();
+  const dag = createDagState(spec);
+  const tasks = new Map<string, TaskState>(spec.tasks.map((t) => [t.id, { status: 'pending', attempts: 0, exitCode: null, node: null }]));
+  const decisions = new Map<string, PlacementDecision>();
+  const nodeQueues = new Map<string, string>();
+  const cluster = getExternalWorkflowHandle(input.clusterWorkflowId);
+  let status: RunStatus = 'running';
+  let finishedAt: number | undefined;
+
+  const update = (id: string, patch: Partial<TaskState>) => tasks.set(id, { ...tasks.get(id)!, ...patch });
+  const state = (): RunState => ({
+    runId,
+    pipeline: spec.name,
+    status,
+    startedAt,
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+    tasks: Object.fromEntries(tasks),
+    dependsOn: Object.fromEntries(spec.tasks.map((t) => [t.id, t.dependsOn])),
+  });
+
+  setHandler(placementDecidedSignal, ({ taskId, decision }) => void decisions.set(taskId, decision));
+  setHandler(runStateQuery, state);
+  upsertSearchAttributes({ [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] });
+
+  function finishTask(task: TaskSpec, outcome: 'succeeded' | 'failed'): void {
+    for (const id of completeTask(dag, task.id, outcome).skipped) {
+      update(id, { status: 'skipped', error: `skipped: upstream task "${task.id}" failed` });
+    }
+  }
+
+  async function runTask(task: TaskSpec): Promise<void> {
+    const key = `${workflowId}/${task.id}`;
+    update(task.id, { status: 'queued' });
+    await cluster.signal(requestPlacementSignal, {
+      key,
+      runWorkflowId: workflowId,
+      taskId: task.id,
+      request: toResourceVector(task.resources),
+      constraints: task.constraints,
+      tier: task.tier,
+      ...(task.group ? { group: task.group } : {}),
+      ...(task.expectedDurationSeconds ? { expectedDurationSeconds: task.expectedDurationSeconds } : {}),
+    });
+    await condition(() => decisions.has(task.id));
+    const decision = decisions.get(task.id)!;
+    if (decision.kind === 'rejected') {
+      update(task.id, { status: 'failed', error: `unschedulable: ${decision.reason}`, failureType: FailureType.Unschedulable, finishedAt: Date.now() });
+      return finishTask(task, 'failed');
+    }
+    nodeQueues.set(decision.nodeId, decision.taskQueue);
+    update(task.id, { status: 'running', node: decision.nodeId, startedAt: Date.now() });
+    const activities = proxyActivities<GantryActivities>({
+      taskQueue: decision.taskQueue,
+      startToCloseTimeout: `${task.timeoutSeconds + ACTIVITY_SLACK_SECONDS}s`,
+      heartbeatTimeout: HEARTBEAT_TIMEOUT,
+      // The workflow waits until the container is killed, so a cancelled run never leaves one running.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: {
+        maximumAttempts: task.retry.maxAttempts,
+        initialInterval: `${task.retry.initialIntervalSeconds}s`,
+        backoffCoefficient: task.retry.backoffCoefficient,
+        maximumInterval: `${task.retry.maximumIntervalSeconds}s`,
+        nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
+      },
+    });
+    try {
+      const result = await activities.runContainer({
+        runId,
+        pipeline: spec.name,
+        taskId: task.id,
+        nodeId: decision.nodeId,
+        image: task.image,
+        pullPolicy: task.pullPolicy,
+        ...(task.command ? { command: task.command } : {}),
+        ...(task.args ? { args: task.args } : {}),
+        env: task.env,
+        ...(task.workingDir ? { workingDir: task.workingDir } : {}),
+        ...(task.user ? { user: task.user } : {}),
+        cpu: task.resources.cpu,
+        memoryMiB: task.resources.memoryMiB,
+        pidsLimit: task.pidsLimit,
+        nofileLimit: task.nofileLimit,
+        network: task.network,
+        mounts: task.mounts,
+        timeoutSeconds: task.timeoutSeconds,
+        nonRetryableExitCodes: task.retry.nonRetryableExitCodes,
+        ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
+      });
+      update(task.id, { status: 'succeeded', attempts: result.attempt, exitCode: 0, finishedAt: Date.now() });
+      finishTask(task, 'succeeded');
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const failure = viewFailure(err);
+      update(task.id, {
+        status: 'failed',
+        attempts: failure.details?.attempt ?? task.retry.maxAttempts,
+        exitCode: failure.details?.exitCode ?? null,
+        error: failure.message,
+        ...(failure.type ? { failureType: failure.type } : {}),
+        ...(failure.details?.logTail ? { logTail: failure.details.logTail } : {}),
+        finishedAt: Date.now(),
+      });
+      finishTask(task, 'failed');
+    } finally {
+      await CancellationScope.nonCancellable(() => cluster.signal(releasePlacementSignal, { key }));
+    }
+  }
+
+  async function cleanup(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      await cluster.signal(releaseRunSignal, { runWorkflowId: workflowId });
+      await Promise.all(
+        [...nodeQueues.values()].map((taskQueue) =>
+          proxyActivities<GantryActivities>({ taskQueue, startToCloseTimeout: '2m', retry: { maximumAttempts: 5 } })
+            .cleanupRun({ runId, isWorkspaceRemoved: true })
+            .catch(() => undefined),
+        ),
+      );
+    });
+  }
+
+  const inFlight = new Map<string, Promise<void>>();
+  try {
+    for (;;) {
+      for (const id of takeReady(dag)) {
+        const task = spec.tasks.find((t) => t.id === id)!;
+        inFlight.set(id, runTask(task).finally(() => inFlight.delete(id)));
+      }
+      if (inFlight.size === 0 || isDagFinished(dag)) break;
+      await Promise.race(inFlight.values());
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Let every cancelled activity finish killing its container before the run reports itself cancelled.
+    await Promise.allSettled(inFlight.values());
+    status = 'cancelled';
+    finishedAt = Date.now();
+    for (const [id, task] of tasks) {
+      if (!['succeeded', 'failed', 'skipped'].includes(task.status)) update(id, { status: 'cancelled', finishedAt });
+    }
+    await cleanup();
+    upsertSearchAttributes({ [SearchAttribute.Status]: ['cancelled'] });
+    throw err;
+  }
+
+  await cleanup();
+  finishedAt = Date.now();
+  const failed = [...tasks].filter(([, t]) => t.status === 'failed').map(([id]) => id);
+  status = failed.length > 0 ? 'failed' : 'succeeded';
+  upsertSearchAttributes({ [SearchAttribute.Status]: [status] });
+  if (failed.length > 0) {
+    // Failing the workflow (not returning) makes the run show as Failed in the Temporal Web UI.
+    throw ApplicationFailure.nonRetryable(`pipeline "${spec.name}" failed: task(s) ${failed.map((id) => `"${id}"`).join(', ')} failed`, FailureType.PipelineFailed, state());
+  }
+  return state();
+}
