@@ -1,0 +1,122 @@
+/**
+ * A private cluster for one test file: its own cluster service, control queue and node workers, all on the
+ * real Temporal server and the real local Docker engine. Files run in parallel without sharing capacity.
+ */
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { createDockerRuntime } from '../../activities/docker-runtime.js';
+import { ClusterSpecSchema, type ClusterSpec } from '../../common/cluster-spec.js';
+import { Label, clusterWorkflowId } from '../../common/names.js';
+import { type GantryConfig, loadConfig } from '../../engine/config.js';
+import { connectClient, connectWorker } from '../../engine/connection.js';
+import { localDockerEndpoint } from '../../engine/default-cluster.js';
+import { ensureClusterService, startRun, waitForRun } from '../../engine/runs.js';
+import { createControlWorker, createNodeWorker } from '../../engine/workers.js';
+import { parsePipeline } from '../../pipeline/parse.js';
+import type { PipelineInput } from '../../pipeline/schema.js';
+import type { RunState } from '../../workflows/definitions.js';
+
+let isRuntimeInstalled = false;
+
+export const docker = createDockerRuntime(localDockerEndpoint());
+
+export interface TestCluster {
+  readonly name: string;
+  readonly config: GantryConfig;
+  readonly client: Client;
+  readonly spec: ClusterSpec;
+  start(pipeline: PipelineInput): Promise<Awaited<ReturnType<typeof startRun>>>;
+  run(pipeline: PipelineInput): Promise<RunState & { workflowId: string }>;
+  stop(): Promise<void>;
+}
+
+export interface TestNode {
+  readonly id: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly attributes?: Record<string, string>;
+}
+
+export async function startTestCluster(prefix: string, nodes: readonly TestNode[]): Promise<TestCluster> {
+  if (!isRuntimeInstalled) {
+    try {
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
+    } catch {
+      // A forked test process that ran another file already has the runtime; that one is fine.
+    }
+    isRuntimeInstalled = true;
+  }
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  const config: GantryConfig = {
+    ...loadConfig(),
+    clusterName: name,
+    controlTaskQueue: `gantry-test-${name}`,
+    logDir: path.join(os.tmpdir(), 'gantry-test-logs'),
+  };
+  const spec = ClusterSpecSchema.parse({
+    name,
+    nodes: nodes.map((n) => ({ id: n.id, capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB }, attributes: n.attributes ?? {}, docker: localDockerEndpoint() })),
+  });
+  const client = await connectClient(config);
+  const connection: NativeConnection = await connectWorker(config);
+  const workers: Worker[] = [
+    await createControlWorker({ connection, namespace: config.namespace, taskQueue: config.controlTaskQueue, bundlePath: inject('bundlePath') }),
+    ...(await Promise.all(
+      spec.nodes.map((node) => createNodeWorker({ connection, namespace: config.namespace, clusterName: name, node, logDir: config.logDir, hostMountAllowlist: [] })),
+    )),
+  ];
+  const running = workers.map((w) => w.run());
+  await ensureClusterService(client, config, spec);
+  const runIds: string[] = [];
+
+  const start = async (pipeline: PipelineInput) => {
+    const started = await startRun(client, config, parsePipeline(pipeline, { nodes: spec.nodes }));
+    runIds.push(started.runId);
+    return started;
+  };
+  return {
+    name,
+    config,
+    client,
+    spec,
+    start,
+    async run(pipeline) {
+      const started = await start(pipeline);
+      return { ...(await waitForRun(started.handle)), workflowId: started.workflowId };
+    },
+    async stop() {
+      try {
+        await client.workflow.getHandle(clusterWorkflowId(name)).terminate('test finished');
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(running);
+      await connection.close();
+      await client.connection.close();
+      // Every run must have cleaned up after itself; a leftover container is a bug, so fail loudly.
+      const leftovers = (await Promise.all(runIds.map((id) => docker.findContainers({ [Label.Run]: id })))).flat();
+      for (const c of leftovers) await docker.removeContainer(c.id);
+      if (leftovers.length > 0) throw new Error(`containers left behind: ${leftovers.map((c) => c.name).join(', ')}`);
+    },
+  };
+}
+
+/** A busybox task with small defaults; tests override what they exercise. */
+export function shTask(id: string, script: string, overrides: Partial<PipelineInput['tasks'][number]> = {}): PipelineInput['tasks'][number] {
+  return { id, image: 'gantry/busybox', command: ['sh', '-c', script], resources: { cpu: 0.25, memoryMiB: 64 }, retry: { maxAttempts: 1 }, ...overrides };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
