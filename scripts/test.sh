@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `npm test`: installs node_modules if missing or stale, brings up Docker + Temporal + the test images
+# (busybox, python) via scripts/up.sh, runs `vitest run "$@"` against them, and on exit stops only what this
+# invocation started. Task containers (label gantry.task) created during the run and still present at the end
+# are removed and fail the run: leaking containers is a bug. Exit code: vitest's (1 on a leak).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$GANTRY_ROOT"
+
+npm_ci_if_needed
+
+GANTRY_SESSION_STARTED="$(mktemp "${TMPDIR:-/tmp}/gantry-test-started.XXXXXX")"
+export GANTRY_SESSION_STARTED
+preexisting=""
+
+task_containers() { docker ps -aq --no-trunc --filter label=gantry.task 2>/dev/null | sort || true; }
+
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+  local rc=$? leaked="" kind pid i
+  trap - EXIT INT TERM
+  if timeout 15 docker info >/dev/null 2>&1; then
+    leaked="$(comm -13 <(echo "$preexisting") <(task_containers) | grep . || true)"
+    if [[ -n "$leaked" ]]; then
+      log "error: $(wc -l <<<"$leaked") container(s) labelled gantry.task were left behind (removing them):"
+      docker ps -a --no-trunc --filter label=gantry.task --format '  {{.ID}} {{.Names}} {{.Status}} {{.Labels}}' >&2 || true
+      # shellcheck disable=SC2086 # one id per word
+      docker rm -f $leaked >/dev/null 2>&1 || true
+      ((rc != 0)) || rc=1
+    fi
+  fi
+  # Stop in reverse start order: Temporal before the dockerd it may have needed.
+  if [[ -s "$GANTRY_SESSION_STARTED" ]]; then
+    mapfile -t entries <"$GANTRY_SESSION_STARTED"
+    for ((i = ${#entries[@]} - 1; i >= 0; i--)); do
+      read -r kind pid _ <<<"${entries[i]}"
+      stop_started "$kind" "$pid"
+    done
+  fi
+  rm -f "$GANTRY_SESSION_STARTED"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+env_lines="$(bash scripts/up.sh --images busybox,python)"
+export_env_lines <<<"$env_lines"
+preexisting="$(task_containers)"
+if [[ -n "$preexisting" ]]; then
+  log "warning: $(wc -l <<<"$preexisting") gantry.task container(s) existed before this run (another run, or a crashed one; scripts/down.sh removes them); not counted as leaks"
+fi
+
+log "vitest run${*:+ $*} (TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS)"
+set +e
+npx vitest run "$@"
+rc=$?
+set -e
+exit "$rc"

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ClusterSpecSchema } from '../../common/cluster-spec.js';
+
+const node = (id: string) => ({ id, capacity: { cpu: 4, memoryMiB: 8192 } });
+
+describe('ClusterSpecSchema', () => {
+  it('defaults a node to the local Docker socket and no attributes', () => {
+    expect(ClusterSpecSchema.parse({ name: 'c', nodes: [node('n1')] }).nodes[0]).toEqual({
+      id: 'n1',
+      capacity: { cpu: 4, memoryMiB: 8192 },
+      attributes: {},
+      docker: { socketPath: '/var/run/docker.sock' },
+    });
+  });
+
+  it('rejects a duplicate node id naming both places', () => {
+    const result = ClusterSpecSchema.safeParse({ name: 'c', nodes: [node('n1'), node('n1')] });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['nodes.1.id', 'duplicate node id "n1" (also nodes[0])']]);
+  });
+
+  it('keeps extra scalar resources in the capacity', () => {
+    const spec = ClusterSpecSchema.parse({ name: 'c', nodes: [{ id: 'g', capacity: { cpu: 8, memoryMiB: 1024, gpu: 2 } }] });
+    expect(spec.nodes[0]!.capacity).toEqual({ cpu: 8, memoryMiB: 1024, gpu: 2 });
+  });
+});
