@@ -3,7 +3,21 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'process', 'url', 'util', 'stream', 'worker_threads'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'crypto',
+  'process',
+  'url',
+  'util',
+  'stream',
+  'worker_threads',
+];
 const nodeImports = nodeBuiltins.flatMap((name) => [name, `node:${name}`, `${name}/*`, `node:${name}/*`]);
 
 export default tseslint.config(
@@ -11,7 +25,12 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js', 'bin/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     plugins: { 'import-x': importX },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -28,8 +47,20 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...nodeImports, 'dockerode', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'].map((name) => ({ name, message: 'workflow code must be deterministic: no I/O here' })),
-          patterns: [{ group: ['../activities/*', '../cli/*', '../infra/*'], allowTypeImports: true, message: 'import activities with `import type` only' }],
+          paths: [
+            ...nodeImports,
+            'dockerode',
+            '@temporalio/client',
+            '@temporalio/worker',
+            '@temporalio/activity',
+          ].map((name) => ({ name, message: 'workflow code must be deterministic: no I/O here' })),
+          patterns: [
+            {
+              group: ['../activities/*', '../cli/*', '../infra/*'],
+              allowTypeImports: true,
+              message: 'import activities with `import type` only',
+            },
+          ],
         },
       ],
     },
@@ -38,12 +69,32 @@ export default tseslint.config(
     // The scheduler and the pipeline model are pure: time, seeds and snapshots come in as arguments.
     files: ['scheduler/**/*.ts', 'pipeline/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [...nodeImports, 'dockerode', '@temporalio/client', '@temporalio/worker', '@temporalio/workflow', '@temporalio/activity'] }],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now' }, { object: 'Math', property: 'random' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeImports,
+            'dockerode',
+            '@temporalio/client',
+            '@temporalio/worker',
+            '@temporalio/workflow',
+            '@temporalio/activity',
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now' },
+        { object: 'Math', property: 'random' },
+      ],
     },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
   },
 );

@@ -5,7 +5,12 @@
 import Docker from 'dockerode';
 import type { Writable } from 'node:stream';
 import type { DockerEndpoint } from '../common/cluster-spec.js';
-import { DockerUnavailableError, ImageNotFoundError, ImagePullError, InvalidTaskConfigError } from './errors.js';
+import {
+  DockerUnavailableError,
+  ImageNotFoundError,
+  ImagePullError,
+  InvalidTaskConfigError,
+} from './errors.js';
 
 export interface ContainerSpec {
   readonly name: string;
@@ -22,7 +27,11 @@ export interface ContainerSpec {
   readonly nofileLimit: number;
   readonly network: 'bridge' | 'none';
   readonly volumes: readonly { readonly name: string; readonly target: string }[];
-  readonly binds: readonly { readonly hostPath: string; readonly target: string; readonly readOnly: boolean }[];
+  readonly binds: readonly {
+    readonly hostPath: string;
+    readonly target: string;
+    readonly readOnly: boolean;
+  }[];
   readonly cpuset?: { readonly cpus: string; readonly shares: number };
 }
 
@@ -68,7 +77,11 @@ function describe(err: unknown): { status: number | undefined; code: string | un
 function isUnavailable(err: unknown): boolean {
   const { status, code } = describe(err);
   return (
-    code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' ||
+    code === 'ECONNREFUSED' ||
+    code === 'ENOENT' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ETIMEDOUT' ||
     (status !== undefined && status >= 500 && status !== 501)
   );
 }
@@ -79,7 +92,14 @@ function unavailable(what: string, err: unknown): DockerUnavailableError {
 
 // Docker answers an unknown image on pull with 404, 401/403 for private names, or 500 wrapping a failed
 // registry lookup; all of those mean "this name cannot be had here", so none is worth a retry.
-const PERMANENT_PULL_ERRORS = [/not found/i, /manifest unknown/i, /pull access denied/i, /repository does not exist/i, /no such host/i, /invalid reference format/i];
+const PERMANENT_PULL_ERRORS = [
+  /not found/i,
+  /manifest unknown/i,
+  /pull access denied/i,
+  /repository does not exist/i,
+  /no such host/i,
+  /invalid reference format/i,
+];
 
 export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime {
   const docker = new Docker('socketPath' in endpoint ? { socketPath: endpoint.socketPath } : endpoint);
@@ -87,11 +107,13 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
   async function pullImage(image: string): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
-      stream = (await docker.pull(image));
+      stream = await docker.pull(image);
     } catch (err) {
       const { message, status } = describe(err);
       if (PERMANENT_PULL_ERRORS.some((re) => re.test(message)) || status === 404) {
-        throw new ImageNotFoundError(image, `not on this node and the pull failed: ${message}`, { cause: err });
+        throw new ImageNotFoundError(image, `not on this node and the pull failed: ${message}`, {
+          cause: err,
+        });
       }
       if (isUnavailable(err) && status === undefined) throw unavailable(`pull ${image}`, err);
       throw new ImagePullError(image, message, { cause: err });
@@ -100,7 +122,8 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
       docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
         const failure = err?.message ?? events.find((event) => event.error)?.error;
         if (!failure) resolve();
-        else if (PERMANENT_PULL_ERRORS.some((re) => re.test(failure))) reject(new ImageNotFoundError(image, failure));
+        else if (PERMANENT_PULL_ERRORS.some((re) => re.test(failure)))
+          reject(new ImageNotFoundError(image, failure));
         else reject(new ImagePullError(image, failure));
       });
     });
@@ -156,7 +179,12 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
             NetworkMode: spec.network,
             Mounts: [
               ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target })),
-              ...spec.binds.map((b) => ({ Type: 'bind' as const, Source: b.hostPath, Target: b.target, ReadOnly: b.readOnly })),
+              ...spec.binds.map((b) => ({
+                Type: 'bind' as const,
+                Source: b.hostPath,
+                Target: b.target,
+                ReadOnly: b.readOnly,
+              })),
             ],
             ...(spec.cpuset ? { CpusetCpus: spec.cpuset.cpus, CpuShares: spec.cpuset.shares } : {}),
           },
@@ -165,7 +193,10 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
       } catch (err) {
         const { status, message } = describe(err);
         if (status === 404) throw new ImageNotFoundError(spec.image, message, { cause: err });
-        if (status === 400) throw new InvalidTaskConfigError(`docker refused container "${spec.name}": ${message}`, { cause: err });
+        if (status === 400)
+          throw new InvalidTaskConfigError(`docker refused container "${spec.name}": ${message}`, {
+            cause: err,
+          });
         throw unavailable(`create ${spec.name}`, err);
       }
     },
@@ -176,8 +207,14 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
         const { status, message } = describe(err);
         // 304: already started, which a retried activity may find.
         if (status === 304) return;
-        if (status === 400 || (status === 500 && /executable file not found|no such file or directory|permission denied/i.test(message))) {
-          throw new InvalidTaskConfigError(`container ${id.slice(0, 12)} cannot start: ${message}`, { cause: err });
+        if (
+          status === 400 ||
+          (status === 500 &&
+            /executable file not found|no such file or directory|permission denied/i.test(message))
+        ) {
+          throw new InvalidTaskConfigError(`container ${id.slice(0, 12)} cannot start: ${message}`, {
+            cause: err,
+          });
         }
         throw unavailable(`start ${id.slice(0, 12)}`, err);
       }
@@ -219,7 +256,7 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
     async followLogs(id, sink) {
       let stream: NodeJS.ReadableStream;
       try {
-        stream = (await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true }));
+        stream = await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true });
       } catch (err) {
         throw unavailable(`logs ${id.slice(0, 12)}`, err);
       }

@@ -8,7 +8,13 @@ import { Label, workspaceVolumeName } from '../common/names.js';
 import type { ContainerRuntime } from './docker-runtime.js';
 import { GantryActivityError } from './errors.js';
 import { TaskAttemptError, runContainerAttempt } from './run-container.js';
-import type { CleanupRunInput, CleanupRunResult, RunContainerInput, RunContainerResult, TaskFailureDetails } from './types.js';
+import type {
+  CleanupRunInput,
+  CleanupRunResult,
+  RunContainerInput,
+  RunContainerResult,
+  TaskFailureDetails,
+} from './types.js';
 
 export interface ActivityDeps {
   readonly runtime: ContainerRuntime;
@@ -66,4 +72,10 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type GantryActivities = ReturnType<typeof createActivities>;
-export type { RunContainerInput, RunContainerResult, TaskFailureDetails, CleanupRunInput, CleanupRunResult } from './types.js';
+export type {
+  RunContainerInput,
+  RunContainerResult,
+  TaskFailureDetails,
+  CleanupRunInput,
+  CleanupRunResult,
+} from './types.js';

@@ -58,9 +58,14 @@ function isUnder(hostPath: string, allowed: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-function toContainerSpec(input: RunContainerInput, attempt: number, allowlist: readonly string[]): ContainerSpec {
+function toContainerSpec(
+  input: RunContainerInput,
+  attempt: number,
+  allowlist: readonly string[],
+): ContainerSpec {
   for (const mount of input.mounts) {
-    if (!allowlist.some((allowed) => isUnder(mount.hostPath, allowed))) throw new HostMountNotAllowedError(mount.hostPath, allowlist);
+    if (!allowlist.some((allowed) => isUnder(mount.hostPath, allowed)))
+      throw new HostMountNotAllowedError(mount.hostPath, allowlist);
   }
   const cpuset = input.cpuset;
   return {
@@ -95,23 +100,34 @@ function toContainerSpec(input: RunContainerInput, attempt: number, allowlist: r
       ? {
           cpuset: {
             cpus: [...cpuset.exclusiveCores, ...(cpuset.fragment ? [cpuset.fragment.core] : [])].join(','),
-            shares: Math.max(2, Math.round(1024 * (cpuset.exclusiveCores.length + (cpuset.fragment?.share ?? 0)))),
+            shares: Math.max(
+              2,
+              Math.round(1024 * (cpuset.exclusiveCores.length + (cpuset.fragment?.share ?? 0))),
+            ),
           },
         }
       : {}),
   };
 }
 
-async function ensureImage(runtime: ContainerRuntime, image: string, pullPolicy: RunContainerInput['pullPolicy']): Promise<void> {
+async function ensureImage(
+  runtime: ContainerRuntime,
+  image: string,
+  pullPolicy: RunContainerInput['pullPolicy'],
+): Promise<void> {
   if (pullPolicy === 'Always') return runtime.pullImage(image);
   if (await runtime.hasImage(image)) return;
   if (pullPolicy === 'Never') throw new ImageNotFoundError(image, 'not on this node and pullPolicy is Never');
   await runtime.pullImage(image);
 }
 
-type Outcome = { kind: 'exited'; exitCode: number } | { kind: 'timedOut' } | { kind: 'cancelled'; reason: unknown };
+type Outcome =
+  { kind: 'exited'; exitCode: number } | { kind: 'timedOut' } | { kind: 'cancelled'; reason: unknown };
 
-export async function runContainerAttempt(deps: RunContainerDeps, input: RunContainerInput): Promise<RunContainerResult> {
+export async function runContainerAttempt(
+  deps: RunContainerDeps,
+  input: RunContainerInput,
+): Promise<RunContainerResult> {
   const ctx = Context.current();
   const attempt = ctx.info.attempt;
   const { runtime } = deps;
@@ -119,14 +135,20 @@ export async function runContainerAttempt(deps: RunContainerDeps, input: RunCont
   const file = logPath(deps.logDir, input.runId, input.taskId, attempt);
 
   // A worker that died mid-attempt leaves its container behind; the task must never run twice at once.
-  for (const stale of await runtime.findContainers({ [Label.Run]: input.runId, [Label.Task]: input.taskId })) {
+  for (const stale of await runtime.findContainers({
+    [Label.Run]: input.runId,
+    [Label.Task]: input.taskId,
+  })) {
     await runtime.removeContainer(stale.id);
   }
   ctx.heartbeat({ phase: 'pulling' });
   await ensureImage(runtime, input.image, input.pullPolicy);
 
   const id = await runtime.createContainer(spec);
-  const heartbeat = setInterval(() => ctx.heartbeat({ phase: 'running', container: spec.name }), deps.heartbeatIntervalMs);
+  const heartbeat = setInterval(
+    () => ctx.heartbeat({ phase: 'running', container: spec.name }),
+    deps.heartbeatIntervalMs,
+  );
   const started = Date.now();
   let logsDone: Promise<void> = Promise.resolve();
   try {
@@ -154,11 +176,21 @@ export async function runContainerAttempt(deps: RunContainerDeps, input: RunCont
 
     if (outcome.kind === 'cancelled') throw outcome.reason;
     if (outcome.kind === 'timedOut') {
-      throw new TaskAttemptError(FailureType.TaskTimedOut, `task "${input.taskId}" exceeded timeoutSeconds=${input.timeoutSeconds} and was killed`, null, tail);
+      throw new TaskAttemptError(
+        FailureType.TaskTimedOut,
+        `task "${input.taskId}" exceeded timeoutSeconds=${input.timeoutSeconds} and was killed`,
+        null,
+        tail,
+      );
     }
     const state = await runtime.inspectContainer(id);
     if (state?.isOomKilled) {
-      throw new TaskAttemptError(FailureType.OutOfMemory, `task "${input.taskId}" was OOM-killed: it needs more than memoryMiB=${input.memoryMiB}`, outcome.exitCode, tail);
+      throw new TaskAttemptError(
+        FailureType.OutOfMemory,
+        `task "${input.taskId}" was OOM-killed: it needs more than memoryMiB=${input.memoryMiB}`,
+        outcome.exitCode,
+        tail,
+      );
     }
     if (outcome.exitCode !== 0) {
       const isPermanent = input.nonRetryableExitCodes.includes(outcome.exitCode);
@@ -169,7 +201,14 @@ export async function runContainerAttempt(deps: RunContainerDeps, input: RunCont
         tail,
       );
     }
-    return { exitCode: 0, attempt, node: input.nodeId, containerName: spec.name, durationMs: Date.now() - started, logPath: file };
+    return {
+      exitCode: 0,
+      attempt,
+      node: input.nodeId,
+      containerName: spec.name,
+      durationMs: Date.now() - started,
+      logPath: file,
+    };
   } finally {
     clearInterval(heartbeat);
     await runtime.removeContainer(id);

@@ -19,7 +19,11 @@ export interface RunContainerInput {
   readonly pidsLimit: number;
   readonly nofileLimit: number;
   readonly network: 'bridge' | 'none';
-  readonly mounts: readonly { readonly hostPath: string; readonly containerPath: string; readonly readOnly: boolean }[];
+  readonly mounts: readonly {
+    readonly hostPath: string;
+    readonly containerPath: string;
+    readonly readOnly: boolean;
+  }[];
   readonly timeoutSeconds: number;
   readonly nonRetryableExitCodes: readonly number[];
   readonly cpuset?: CpuAssignment;

@@ -8,7 +8,14 @@ import { loadConfig } from '../engine/config.js';
 import { GantryEngineError } from '../engine/errors.js';
 import { GantryPipelineError } from '../pipeline/errors.js';
 import { formatValidationError } from '../pipeline/format-issues.js';
-import { cancelCommand, clusterApplyCommand, clusterShowCommand, listCommand, logsCommand, statusCommand } from './commands/inspect.js';
+import {
+  cancelCommand,
+  clusterApplyCommand,
+  clusterShowCommand,
+  listCommand,
+  logsCommand,
+  statusCommand,
+} from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { workerCommand } from './commands/worker.js';
@@ -18,7 +25,8 @@ import { StackScriptError, installQuietRuntime, runStackScript } from './stack.j
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
 }
 
@@ -27,15 +35,23 @@ function exitCodeFor(err: unknown): number {
     process.stderr.write(`${formatValidationError(err)}\n`);
     return ExitCode.InvalidInput;
   }
-  if (err instanceof StackScriptError || err instanceof GantryEngineError || err instanceof GantryActivityError) {
+  if (
+    err instanceof StackScriptError ||
+    err instanceof GantryEngineError ||
+    err instanceof GantryActivityError
+  ) {
     process.stderr.write(`gantry: ${err.message}\n`);
-    return err instanceof GantryEngineError && err.name === 'RunNotFoundError' ? ExitCode.InvalidInput : ExitCode.Unavailable;
+    return err instanceof GantryEngineError && err.name === 'RunNotFoundError'
+      ? ExitCode.InvalidInput
+      : ExitCode.Unavailable;
   }
   if (err instanceof GantryCliError) {
     process.stderr.write(`gantry: ${err.message}\n`);
     return ExitCode.InvalidInput;
   }
-  process.stderr.write(`gantry: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `gantry: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   return ExitCode.Unavailable;
 }
 
@@ -50,7 +66,9 @@ installQuietRuntime();
 
 program
   .command('run')
-  .description('run a pipeline file (YAML, JSON or a TS module) and watch it; starts a local stack and workers if none exist')
+  .description(
+    'run a pipeline file (YAML, JSON or a TS module) and watch it; starts a local stack and workers if none exist',
+  )
   .argument('<file>')
   .option('--json', 'print the result as one JSON object on the last line')
   .option('--detach', 'start the run and return its id without waiting (needs running workers)')
@@ -71,7 +89,14 @@ program
   .option('--control', 'serve only the control queue (workflows)')
   .option('--cluster-file <file>', 'apply this cluster definition first')
   .action((opts: { node?: string[]; control?: boolean; clusterFile?: string }) => {
-    action = workerCommand({ nodes: opts.node ?? [], isControlOnly: opts.control ?? false, ...(opts.clusterFile ? { clusterFile: opts.clusterFile } : {}) }, config);
+    action = workerCommand(
+      {
+        nodes: opts.node ?? [],
+        isControlOnly: opts.control ?? false,
+        ...(opts.clusterFile ? { clusterFile: opts.clusterFile } : {}),
+      },
+      config,
+    );
   });
 program
   .command('logs')
@@ -81,7 +106,12 @@ program
   .option('--attempt <n>', 'only this attempt', positiveInt)
   .option('-f, --follow', 'keep printing while the task runs')
   .action((run: string, task: string, opts: { attempt?: number; follow?: boolean }) => {
-    action = logsCommand(run, task, { ...(opts.attempt ? { attempt: opts.attempt } : {}), follow: opts.follow ?? false }, config);
+    action = logsCommand(
+      run,
+      task,
+      { ...(opts.attempt ? { attempt: opts.attempt } : {}), follow: opts.follow ?? false },
+      config,
+    );
   });
 program
   .command('status')
@@ -104,7 +134,10 @@ program
   .option('--pipeline <name>', 'only runs of this pipeline')
   .option('--limit <n>', 'at most this many', positiveInt, 20)
   .action((opts: { pipeline?: string; limit: number }) => {
-    action = listCommand({ ...(opts.pipeline ? { pipeline: opts.pipeline } : {}), limit: opts.limit }, config);
+    action = listCommand(
+      { ...(opts.pipeline ? { pipeline: opts.pipeline } : {}), limit: opts.limit },
+      config,
+    );
   });
 const cluster = program.command('cluster').description("the cluster's nodes, allocations and queue");
 cluster

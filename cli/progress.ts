@@ -19,7 +19,12 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-export function describeTask(id: string, task: TaskState, queuedReason: string | undefined, now: number): string {
+export function describeTask(
+  id: string,
+  task: TaskState,
+  queuedReason: string | undefined,
+  now: number,
+): string {
   const parts: string[] = [task.status];
   if (task.status === 'queued' && queuedReason) parts.push(`(${queuedReason})`);
   if (task.node) parts.push(`on ${task.node}`);
@@ -43,9 +48,15 @@ export function createProgressView(stream: NodeJS.WriteStream, startedAt: number
         const now = Date.now();
         const width = Math.max(...Object.keys(state.tasks).map((id) => id.length));
         const lines = Object.entries(state.tasks).map(
-          ([id, task]) => ` ${ICON[task.status]} ${describeTask(id.padEnd(width), task, reasons.get(id), now)}`,
+          ([id, task]) =>
+            ` ${ICON[task.status]} ${describeTask(id.padEnd(width), task, reasons.get(id), now)}`,
         );
-        render([`${state.pipeline} · ${state.runId} · ${state.status} · ${seconds(now - startedAt)}`, ...lines].join('\n'));
+        render(
+          [
+            `${state.pipeline} · ${state.runId} · ${state.status} · ${seconds(now - startedAt)}`,
+            ...lines,
+          ].join('\n'),
+        );
       },
       done: () => render.done(),
     };
@@ -58,7 +69,9 @@ export function createProgressView(stream: NodeJS.WriteStream, startedAt: number
         if (last.get(id) === key) continue;
         last.set(id, key);
         if (task.status === 'pending') continue;
-        stream.write(`[${seconds(Date.now() - startedAt).padStart(7)}] ${describeTask(id, task, reasons.get(id), Date.now())}\n`);
+        stream.write(
+          `[${seconds(Date.now() - startedAt).padStart(7)}] ${describeTask(id, task, reasons.get(id), Date.now())}\n`,
+        );
       }
     },
     done() {},

@@ -20,8 +20,13 @@ export async function readClusterFile(file: string): Promise<ClusterSpec> {
   const result = ClusterSpecSchema.safeParse(raw);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
-    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const where = issue.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     return `  ${where || '(root)'}: ${issue.message}`;
   });
-  throw new GantryCliError(`${file}: ${lines.length} problem${lines.length === 1 ? '' : 's'}\n${lines.join('\n')}`);
+  throw new GantryCliError(
+    `${file}: ${lines.length} problem${lines.length === 1 ? '' : 's'}\n${lines.join('\n')}`,
+  );
 }

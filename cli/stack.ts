@@ -23,7 +23,9 @@ export function installQuietRuntime(): void {
     logger: new DefaultLogger(level, (entry) => {
       // A control worker has no activities and a node worker no workflows, by design: not worth a warning.
       if (/not polling for/.test(entry.message)) return;
-      process.stderr.write(`${entry.level} ${entry.message}${entry.meta ? ` ${JSON.stringify(entry.meta)}` : ''}\n`);
+      process.stderr.write(
+        `${entry.level} ${entry.message}${entry.meta ? ` ${JSON.stringify(entry.meta)}` : ''}\n`,
+      );
     }),
   });
   isRuntimeInstalled = true;
@@ -36,7 +38,10 @@ export class StackScriptError extends GantryCliError {
 }
 
 /** Runs scripts/<name>.sh, streaming its progress to stderr; returns its KEY=VALUE stdout lines. */
-export async function runStackScript(name: 'up' | 'down', args: readonly string[] = []): Promise<Record<string, string>> {
+export async function runStackScript(
+  name: 'up' | 'down',
+  args: readonly string[] = [],
+): Promise<Record<string, string>> {
   const script = path.join(ROOT, 'scripts', `${name}.sh`);
   const child = spawn('bash', [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -59,7 +64,9 @@ export async function connectOrBringUp(config: GantryConfig, images: readonly st
     client = await connectClient(config);
   } catch (err) {
     if (!(err instanceof TemporalUnavailableError) || process.env['TEMPORAL_ADDRESS']) throw err;
-    process.stderr.write(`gantry: no Temporal server at ${config.temporalAddress}; bringing up the local stack\n`);
+    process.stderr.write(
+      `gantry: no Temporal server at ${config.temporalAddress}; bringing up the local stack\n`,
+    );
     await runStackScript('up', images.length > 0 ? ['--images', images.join(',')] : ['--no-images']);
     client = await connectClient(config);
   }

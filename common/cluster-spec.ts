@@ -3,7 +3,13 @@ import { z } from 'zod';
 
 export const DockerEndpointSchema = z.union([
   z.object({ socketPath: z.string().startsWith('/') }).strict(),
-  z.object({ host: z.string().min(1), port: z.number().int().positive(), protocol: z.enum(['http', 'https']).default('http') }).strict(),
+  z
+    .object({
+      host: z.string().min(1),
+      port: z.number().int().positive(),
+      protocol: z.enum(['http', 'https']).default('http'),
+    })
+    .strict(),
 ]);
 
 export const NodeSpecSchema = z
@@ -29,7 +35,11 @@ export const ClusterSpecSchema = z
     spec.nodes.forEach((node, index) => {
       const first = seen.get(node.id);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['nodes', index, 'id'], message: `duplicate node id "${node.id}" (also nodes[${first}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodes', index, 'id'],
+          message: `duplicate node id "${node.id}" (also nodes[${first}])`,
+        });
       } else seen.set(node.id, index);
     });
   });

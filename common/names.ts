@@ -24,7 +24,10 @@ export function clusterWorkflowId(clusterName: string): string {
  */
 export function newRunId(pipelineName: string, now: Date, entropy: string): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${pipelineName}-${stamp}-${entropy.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 6)}`;
+  return `${pipelineName}-${stamp}-${entropy
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 6)}`;
 }
 
 export function runWorkflowId(runId: string): string {

@@ -16,7 +16,9 @@ const SOURCE_DIRS = ['workflows', 'scheduler', 'pipeline', 'common'];
 async function sourceHash(): Promise<string> {
   const hash = createHash('sha256');
   for (const dir of SOURCE_DIRS) {
-    const files = (await readdir(path.join(ROOT, dir), { recursive: true })).filter((f) => f.endsWith('.ts')).sort();
+    const files = (await readdir(path.join(ROOT, dir), { recursive: true }))
+      .filter((f) => f.endsWith('.ts'))
+      .sort();
     for (const file of files) {
       hash.update(`${dir}/${file}\0`);
       hash.update(await readFile(path.join(ROOT, dir, file)));
@@ -36,7 +38,13 @@ export async function ensureWorkflowBundle(cacheDir: string): Promise<string> {
     ignoreModules: ['events'],
     webpackConfigHook: (config) => ({
       ...config,
-      resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as object), events: createRequire(import.meta.url).resolve('events/') } },
+      resolve: {
+        ...config.resolve,
+        alias: {
+          ...(config.resolve?.alias as object),
+          events: createRequire(import.meta.url).resolve('events/'),
+        },
+      },
     }),
     logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
   });

@@ -15,11 +15,21 @@ export function localDockerEndpoint(env: NodeJS.ProcessEnv = process.env): Docke
   return { socketPath: '/var/run/docker.sock' };
 }
 
-export async function defaultClusterSpec(clusterName: string, endpoint: DockerEndpoint = localDockerEndpoint()): Promise<ClusterSpec> {
+export async function defaultClusterSpec(
+  clusterName: string,
+  endpoint: DockerEndpoint = localDockerEndpoint(),
+): Promise<ClusterSpec> {
   const info = await createDockerRuntime(endpoint).info();
   const memoryMiB = Math.floor((info.memoryBytes / 1024 / 1024) * (1 - HOST_MEMORY_RESERVE_FRACTION));
   return ClusterSpecSchema.parse({
     name: clusterName,
-    nodes: [{ id: 'local', capacity: { cpu: info.cpus, memoryMiB }, attributes: { host: info.name }, docker: endpoint }],
+    nodes: [
+      {
+        id: 'local',
+        capacity: { cpu: info.cpus, memoryMiB },
+        attributes: { host: info.name },
+        docker: endpoint,
+      },
+    ],
   });
 }

@@ -14,7 +14,12 @@ import { createControlWorker, createNodeWorker } from './workers.js';
 import os from 'node:os';
 import path from 'node:path';
 
-async function hasPollers(client: Client, namespace: string, taskQueue: string, isWorkflowQueue: boolean): Promise<boolean> {
+async function hasPollers(
+  client: Client,
+  namespace: string,
+  taskQueue: string,
+  isWorkflowQueue: boolean,
+): Promise<boolean> {
   const { pollers } = await client.workflowService.describeTaskQueue({
     namespace,
     taskQueue: { name: taskQueue, kind: proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
@@ -71,13 +76,27 @@ export async function startEmbeddedWorkers(
   try {
     if (!(await hasPollers(client, config.namespace, config.controlTaskQueue, true))) {
       const bundlePath = await ensureWorkflowBundle(path.join(config.home, 'bundles'));
-      await add('control', (c) => createControlWorker({ connection: c, namespace: config.namespace, taskQueue: config.controlTaskQueue, bundlePath }));
+      await add('control', (c) =>
+        createControlWorker({
+          connection: c,
+          namespace: config.namespace,
+          taskQueue: config.controlTaskQueue,
+          bundlePath,
+        }),
+      );
     }
     const cluster = await resolveCluster();
     for (const node of cluster.nodes) {
       if (await hasPollers(client, config.namespace, nodeTaskQueue(cluster.name, node.id), false)) continue;
       await add(`node ${node.id}`, (c) =>
-        createNodeWorker({ connection: c, namespace: config.namespace, clusterName: cluster.name, node, logDir: config.logDir, hostMountAllowlist: config.hostMountAllowlist }),
+        createNodeWorker({
+          connection: c,
+          namespace: config.namespace,
+          clusterName: cluster.name,
+          node,
+          logDir: config.logDir,
+          hostMountAllowlist: config.hostMountAllowlist,
+        }),
       );
     }
     return { started: workers.map((w) => w.name), cluster, stop };

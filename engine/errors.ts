@@ -18,7 +18,10 @@ export class TemporalUnavailableError extends GantryEngineError {
 export class RunNotFoundError extends GantryEngineError {
   readonly runId: string;
   constructor(runId: string, options?: { cause?: unknown }) {
-    super(`no run "${runId}" found (give a run id as printed by \`gantry run\`, or its workflow id)`, options);
+    super(
+      `no run "${runId}" found (give a run id as printed by \`gantry run\`, or its workflow id)`,
+      options,
+    );
     this.name = 'RunNotFoundError';
     this.runId = runId;
   }
@@ -27,7 +30,10 @@ export class RunNotFoundError extends GantryEngineError {
 export class ClusterUnavailableError extends GantryEngineError {
   readonly clusterName: string;
   constructor(clusterName: string, options?: { cause?: unknown }) {
-    super(`the service of cluster "${clusterName}" does not answer: is a control worker running? (\`gantry worker\`)`, options);
+    super(
+      `the service of cluster "${clusterName}" does not answer: is a control worker running? (\`gantry worker\`)`,
+      options,
+    );
     this.name = 'ClusterUnavailableError';
     this.clusterName = clusterName;
   }

@@ -1,17 +1,32 @@
 /** Client-side operations on runs and the cluster service: start, wait, find, inspect. */
-import { type Client, WorkflowFailedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  type Client,
+  WorkflowFailedError,
+  type WorkflowHandle,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import { FailureType } from '../common/failure-types.js';
 import { SearchAttribute, clusterWorkflowId, newRunId, runWorkflowId } from '../common/names.js';
 import type { PipelineSpec } from '../pipeline/schema.js';
-import { type ClusterSnapshot, type RunState, clusterSnapshotQuery, configureClusterUpdate, runStateQuery } from '../workflows/definitions.js';
+import {
+  type ClusterSnapshot,
+  type RunState,
+  clusterSnapshotQuery,
+  configureClusterUpdate,
+  runStateQuery,
+} from '../workflows/definitions.js';
 import type { clusterService, runPipeline } from '../workflows/index.js';
 import type { GantryConfig } from './config.js';
 import { ClusterUnavailableError, RunNotFoundError } from './errors.js';
 
 /** Starts the cluster's service if it is not running; an existing service keeps its own inventory. */
-export async function ensureClusterService(client: Client, config: GantryConfig, spec: ClusterSpec): Promise<void> {
+export async function ensureClusterService(
+  client: Client,
+  config: GantryConfig,
+  spec: ClusterSpec,
+): Promise<void> {
   await client.workflow.start<typeof clusterService>('clusterService', {
     workflowId: clusterWorkflowId(spec.name),
     taskQueue: config.controlTaskQueue,
@@ -20,12 +35,21 @@ export async function ensureClusterService(client: Client, config: GantryConfig,
   });
 }
 
-export async function applyClusterSpec(client: Client, config: GantryConfig, spec: ClusterSpec): Promise<ClusterSnapshot> {
+export async function applyClusterSpec(
+  client: Client,
+  config: GantryConfig,
+  spec: ClusterSpec,
+): Promise<ClusterSnapshot> {
   await ensureClusterService(client, config, spec);
-  return client.workflow.getHandle(clusterWorkflowId(spec.name)).executeUpdate(configureClusterUpdate, { args: [spec] });
+  return client.workflow
+    .getHandle(clusterWorkflowId(spec.name))
+    .executeUpdate(configureClusterUpdate, { args: [spec] });
 }
 
-export async function clusterSnapshot(client: Client, clusterName: string): Promise<ClusterSnapshot | undefined> {
+export async function clusterSnapshot(
+  client: Client,
+  clusterName: string,
+): Promise<ClusterSnapshot | undefined> {
   try {
     return await client.workflow.getHandle(clusterWorkflowId(clusterName)).query(clusterSnapshotQuery);
   } catch (err) {
@@ -54,7 +78,12 @@ export interface StartedRun {
   readonly handle: WorkflowHandle<typeof runPipeline>;
 }
 
-export async function startRun(client: Client, config: GantryConfig, spec: PipelineSpec, now = new Date()): Promise<StartedRun> {
+export async function startRun(
+  client: Client,
+  config: GantryConfig,
+  spec: PipelineSpec,
+  now = new Date(),
+): Promise<StartedRun> {
   const runId = newRunId(spec.name, now, randomBytes(4).toString('hex'));
   const workflowId = runWorkflowId(runId);
   const handle = await client.workflow.start<typeof runPipeline>('runPipeline', {
@@ -73,7 +102,8 @@ export async function waitForRun(handle: WorkflowHandle<typeof runPipeline>): Pr
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
       const cause = err.cause as { type?: string; details?: unknown[] } | undefined;
-      if (cause?.type === FailureType.PipelineFailed && cause.details?.[0]) return cause.details[0] as RunState;
+      if (cause?.type === FailureType.PipelineFailed && cause.details?.[0])
+        return cause.details[0] as RunState;
       // Cancelled or terminated: the query still answers from the closed workflow's history.
       try {
         return await handle.query(runStateQuery);
@@ -86,7 +116,10 @@ export async function waitForRun(handle: WorkflowHandle<typeof runPipeline>): Pr
 }
 
 /** Accepts a run id (as printed by `gantry run`) or a full workflow id. */
-export async function findRun(client: Client, runIdOrWorkflowId: string): Promise<WorkflowHandle<typeof runPipeline>> {
+export async function findRun(
+  client: Client,
+  runIdOrWorkflowId: string,
+): Promise<WorkflowHandle<typeof runPipeline>> {
   for (const workflowId of [runIdOrWorkflowId, runWorkflowId(runIdOrWorkflowId)]) {
     const handle = client.workflow.getHandle<typeof runPipeline>(workflowId);
     try {

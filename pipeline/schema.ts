@@ -36,14 +36,34 @@ export const RetrySchema = z
 
 /** Placement constraints; the JSON form is fixed by the scheduler contract. */
 export const ConstraintSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('attribute'), key: z.string().min(1), in: z.array(z.string()).min(1), hard: z.boolean().default(true) }).strict(),
-  z.object({ kind: z.literal('uniqueNode'), set: z.string().min(1), hard: z.boolean().default(true) }).strict(),
-  z.object({ kind: z.literal('balance'), key: z.string().min(1), set: z.string().min(1), hard: z.boolean().default(true) }).strict(),
+  z
+    .object({
+      kind: z.literal('attribute'),
+      key: z.string().min(1),
+      in: z.array(z.string()).min(1),
+      hard: z.boolean().default(true),
+    })
+    .strict(),
+  z
+    .object({ kind: z.literal('uniqueNode'), set: z.string().min(1), hard: z.boolean().default(true) })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('balance'),
+      key: z.string().min(1),
+      set: z.string().min(1),
+      hard: z.boolean().default(true),
+    })
+    .strict(),
   z.object({ kind: z.literal('exclusiveNode'), hard: z.boolean().default(true) }).strict(),
 ]);
 
 export const MountSchema = z
-  .object({ hostPath: z.string().startsWith('/'), containerPath: z.string().startsWith('/'), readOnly: z.boolean().default(true) })
+  .object({
+    hostPath: z.string().startsWith('/'),
+    containerPath: z.string().startsWith('/'),
+    readOnly: z.boolean().default(true),
+  })
   .strict();
 
 export const TaskSchema = z
@@ -53,13 +73,29 @@ export const TaskSchema = z
     pullPolicy: z.enum(PULL_POLICIES).default('IfNotPresent'),
     command: z.array(z.string()).min(1).optional(),
     args: z.array(z.string()).optional(),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name'), z.string()).default({}),
+    env: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name'),
+        z.string(),
+      )
+      .default({}),
     workingDir: z.string().startsWith('/').optional(),
     user: z.string().min(1).optional(),
     resources: ResourcesSchema.default({ cpu: 0.5, memoryMiB: 256 }),
     dependsOn: z.array(z.string()).default([]),
-    retry: RetrySchema.default({ maxAttempts: 3, initialIntervalSeconds: 1, backoffCoefficient: 2, maximumIntervalSeconds: 60, nonRetryableExitCodes: [] }),
-    timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
+    retry: RetrySchema.default({
+      maxAttempts: 3,
+      initialIntervalSeconds: 1,
+      backoffCoefficient: 2,
+      maximumIntervalSeconds: 60,
+      nonRetryableExitCodes: [],
+    }),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600)
+      .default(3600),
     /** Host protection (iQIYI): process and open-file limits inside the container. */
     pidsLimit: z.number().int().min(8).max(65536).default(512),
     nofileLimit: z.number().int().min(64).max(1048576).default(4096),

@@ -56,7 +56,8 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   const reasons = new Map<string, string>();
   let isDirty = pending.length > 0;
 
-  const isKnown = (key: string) => pending.some((p) => p.key === key) || allocations.some((a) => a.taskId === key);
+  const isKnown = (key: string) =>
+    pending.some((p) => p.key === key) || allocations.some((a) => a.taskId === key);
 
   setHandler(requestPlacementSignal, (request) => {
     // Signals may be redelivered after a run's retry; a second request for the same key is a no-op.
@@ -88,9 +89,12 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
         const kept = new Set(next.nodes.map((n) => n.id));
         const stranded = allocations.filter((a) => !kept.has(a.nodeId));
         if (stranded.length > 0) {
-          throw new Error(`cannot remove node "${stranded[0]!.nodeId}": it still runs ${stranded.length} task(s), e.g. "${stranded[0]!.taskId}"`);
+          throw new Error(
+            `cannot remove node "${stranded[0]!.nodeId}": it still runs ${stranded.length} task(s), e.g. "${stranded[0]!.taskId}"`,
+          );
         }
-        if (next.name !== spec.name) throw new Error(`cluster name "${next.name}" does not match this service's cluster "${spec.name}"`);
+        if (next.name !== spec.name)
+          throw new Error(`cluster name "${next.name}" does not match this service's cluster "${spec.name}"`);
       },
     },
   );
@@ -101,26 +105,38 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       name: spec.name,
       nodes: spec.nodes.map((node) => {
         const mine = allocations.filter((a) => a.nodeId === node.id);
-        const free = freeResources(node.capacity, mine.map((a) => a.request));
+        const free = freeResources(
+          node.capacity,
+          mine.map((a) => a.request),
+        );
         return {
           id: node.id,
           taskQueue: nodeTaskQueue(spec.name, node.id),
           capacity: node.capacity,
-          used: Object.fromEntries(Object.keys(node.capacity).map((k) => [k, (node.capacity[k] ?? 0) - (free[k] ?? 0)])),
+          used: Object.fromEntries(
+            Object.keys(node.capacity).map((k) => [k, (node.capacity[k] ?? 0) - (free[k] ?? 0)]),
+          ),
           attributes: node.attributes,
           ...(node.nodeGroup ? { nodeGroup: node.nodeGroup } : {}),
           docker: node.docker,
           allocations: mine.map((a) => a.taskId),
         };
       }),
-      pending: pending.map((p) => ({ key: p.key, reason: reasons.get(p.key) ?? '', enqueuedAt: p.enqueuedAt })),
+      pending: pending.map((p) => ({
+        key: p.key,
+        reason: reasons.get(p.key) ?? '',
+        enqueuedAt: p.enqueuedAt,
+      })),
       placements,
     };
   }
 
   async function notify(request: PendingRequest, decision: PlacementDecision): Promise<void> {
     try {
-      await getExternalWorkflowHandle(request.runWorkflowId).signal(placementDecidedSignal, { taskId: request.taskId, decision });
+      await getExternalWorkflowHandle(request.runWorkflowId).signal(placementDecidedSignal, {
+        taskId: request.taskId,
+        decision,
+      });
     } catch {
       // The run is gone (cancelled, terminated): its reservation must not leak.
       allocations = allocations.filter((a) => a.taskId !== request.key);
@@ -130,7 +146,12 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
 
   async function iterate(): Promise<void> {
     const result = schedule({
-      nodes: spec.nodes.map((n) => ({ id: n.id, capacity: n.capacity, attributes: n.attributes, ...(n.nodeGroup ? { nodeGroup: n.nodeGroup } : {}) })),
+      nodes: spec.nodes.map((n) => ({
+        id: n.id,
+        capacity: n.capacity,
+        attributes: n.attributes,
+        ...(n.nodeGroup ? { nodeGroup: n.nodeGroup } : {}),
+      })),
       allocations,
       pending: pending.map((p) => ({
         id: p.key,
@@ -158,7 +179,9 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
           runWorkflowId: request.runWorkflowId,
           runTaskId: request.taskId,
           ...(request.group ? { group: request.group } : {}),
-          ...(request.expectedDurationSeconds ? { expectedDurationSeconds: request.expectedDurationSeconds } : {}),
+          ...(request.expectedDurationSeconds
+            ? { expectedDurationSeconds: request.expectedDurationSeconds }
+            : {}),
           ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
         });
         placements += 1;

@@ -22,7 +22,12 @@ export interface PlacementRequest {
 }
 
 export type PlacementDecision =
-  | { readonly kind: 'placed'; readonly nodeId: string; readonly taskQueue: string; readonly cpuset?: CpuAssignment }
+  | {
+      readonly kind: 'placed';
+      readonly nodeId: string;
+      readonly taskQueue: string;
+      readonly cpuset?: CpuAssignment;
+    }
   | { readonly kind: 'rejected'; readonly reason: string };
 
 export interface NodeSnapshot {
@@ -96,5 +101,6 @@ export interface RunPipelineInput {
   readonly clusterWorkflowId: string;
 }
 
-export const placementDecidedSignal = defineSignal<[{ readonly taskId: string; readonly decision: PlacementDecision }]>('placementDecided');
+export const placementDecidedSignal =
+  defineSignal<[{ readonly taskId: string; readonly decision: PlacementDecision }]>('placementDecided');
 export const runStateQuery = defineQuery<RunState>('runState');

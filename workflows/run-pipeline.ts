@@ -49,12 +49,23 @@ interface FailureView {
 function viewFailure(err: unknown): FailureView {
   let current: unknown = err;
   while (current && typeof current === 'object') {
-    const failure = current as { type?: string; message?: string; details?: unknown[]; cause?: unknown; name?: string };
+    const failure = current as {
+      type?: string;
+      message?: string;
+      details?: unknown[];
+      cause?: unknown;
+      name?: string;
+    };
     if (failure.name === 'ApplicationFailure' || failure.type !== undefined) {
       const details = failure.details?.[0] as TaskFailureDetails | undefined;
-      return { ...(failure.type ? { type: failure.type } : {}), message: failure.message ?? String(err), ...(details ? { details } : {}) };
+      return {
+        ...(failure.type ? { type: failure.type } : {}),
+        message: failure.message ?? String(err),
+        ...(details ? { details } : {}),
+      };
     }
-    if (failure.name === 'TimeoutFailure') return { type: 'ActivityTimeout', message: failure.message ?? 'activity timed out' };
+    if (failure.name === 'TimeoutFailure')
+      return { type: 'ActivityTimeout', message: failure.message ?? 'activity timed out' };
     current = failure.cause;
   }
   return { message: err instanceof Error ? err.message : String(err) };
@@ -65,7 +76,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   const workflowId = workflowInfo().workflowId;
   const startedAt = Date.now();
   const dag = createDagState(spec);
-  const tasks = new Map<string, TaskState>(spec.tasks.map((t) => [t.id, { status: 'pending', attempts: 0, exitCode: null, node: null }]));
+  const tasks = new Map<string, TaskState>(
+    spec.tasks.map((t) => [t.id, { status: 'pending', attempts: 0, exitCode: null, node: null }]),
+  );
   const decisions = new Map<string, PlacementDecision>();
   const nodeQueues = new Map<string, string>();
   const cluster = getExternalWorkflowHandle(input.clusterWorkflowId);
@@ -109,7 +122,12 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     await condition(() => decisions.has(task.id));
     const decision = decisions.get(task.id)!;
     if (decision.kind === 'rejected') {
-      update(task.id, { status: 'failed', error: `unschedulable: ${decision.reason}`, failureType: FailureType.Unschedulable, finishedAt: Date.now() });
+      update(task.id, {
+        status: 'failed',
+        error: `unschedulable: ${decision.reason}`,
+        failureType: FailureType.Unschedulable,
+        finishedAt: Date.now(),
+      });
       return finishTask(task, 'failed');
     }
     nodeQueues.set(decision.nodeId, decision.taskQueue);
@@ -176,7 +194,11 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
       await cluster.signal(releaseRunSignal, { runWorkflowId: workflowId });
       await Promise.all(
         [...nodeQueues.values()].map((taskQueue) =>
-          proxyActivities<GantryActivities>({ taskQueue, startToCloseTimeout: '2m', retry: { maximumAttempts: 5 } })
+          proxyActivities<GantryActivities>({
+            taskQueue,
+            startToCloseTimeout: '2m',
+            retry: { maximumAttempts: 5 },
+          })
             .cleanupRun({ runId, isWorkspaceRemoved: true })
             .catch(() => undefined),
         ),
@@ -189,7 +211,10 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     for (;;) {
       for (const id of takeReady(dag)) {
         const task = spec.tasks.find((t) => t.id === id)!;
-        inFlight.set(id, runTask(task).finally(() => inFlight.delete(id)));
+        inFlight.set(
+          id,
+          runTask(task).finally(() => inFlight.delete(id)),
+        );
       }
       if (inFlight.size === 0 || isDagFinished(dag)) break;
       await Promise.race(inFlight.values());
@@ -201,7 +226,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     status = 'cancelled';
     finishedAt = Date.now();
     for (const [id, task] of tasks) {
-      if (!['succeeded', 'failed', 'skipped'].includes(task.status)) update(id, { status: 'cancelled', finishedAt });
+      if (!['succeeded', 'failed', 'skipped'].includes(task.status))
+        update(id, { status: 'cancelled', finishedAt });
     }
     await cleanup();
     upsertSearchAttributes({ [SearchAttribute.Status]: ['cancelled'] });
@@ -215,7 +241,11 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   upsertSearchAttributes({ [SearchAttribute.Status]: [status] });
   if (failed.length > 0) {
     // Failing the workflow (not returning) makes the run show as Failed in the Temporal Web UI.
-    throw ApplicationFailure.nonRetryable(`pipeline "${spec.name}" failed: task(s) ${failed.map((id) => `"${id}"`).join(', ')} failed`, FailureType.PipelineFailed, state());
+    throw ApplicationFailure.nonRetryable(
+      `pipeline "${spec.name}" failed: task(s) ${failed.map((id) => `"${id}"`).join(', ')} failed`,
+      FailureType.PipelineFailed,
+      state(),
+    );
   }
   return state();
 }

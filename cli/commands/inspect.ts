@@ -10,11 +10,17 @@ import { ExitCode } from '../exit-codes.js';
 import { formatRunSummary, toJsonResult } from '../format.js';
 import { readClusterFile } from '../read-cluster-file.js';
 
-export async function statusCommand(run: string, options: { json: boolean }, config: GantryConfig): Promise<number> {
+export async function statusCommand(
+  run: string,
+  options: { json: boolean },
+  config: GantryConfig,
+): Promise<number> {
   const client = await connectClient(config);
   try {
     const state = await getRunState(await findRun(client, run));
-    process.stdout.write(options.json ? `${JSON.stringify(toJsonResult(state))}\n` : `${formatRunSummary(state)}\n`);
+    process.stdout.write(
+      options.json ? `${JSON.stringify(toJsonResult(state))}\n` : `${formatRunSummary(state)}\n`,
+    );
     return ExitCode.Ok;
   } finally {
     await client.connection.close();
@@ -26,21 +32,33 @@ export async function cancelCommand(run: string, config: GantryConfig): Promise<
   try {
     const handle = await findRun(client, run);
     await handle.cancel();
-    process.stdout.write(`cancellation requested for ${handle.workflowId}; its containers are killed and removed\n`);
+    process.stdout.write(
+      `cancellation requested for ${handle.workflowId}; its containers are killed and removed\n`,
+    );
     return ExitCode.Ok;
   } finally {
     await client.connection.close();
   }
 }
 
-export async function listCommand(options: { pipeline?: string; limit: number }, config: GantryConfig): Promise<number> {
+export async function listCommand(
+  options: { pipeline?: string; limit: number },
+  config: GantryConfig,
+): Promise<number> {
   const client = await connectClient(config);
   try {
-    const query = [`WorkflowType = 'runPipeline'`, ...(options.pipeline ? [`${SearchAttribute.Pipeline} = '${options.pipeline.replace(/'/g, '')}'`] : [])].join(' AND ');
+    const query = [
+      `WorkflowType = 'runPipeline'`,
+      ...(options.pipeline ? [`${SearchAttribute.Pipeline} = '${options.pipeline.replace(/'/g, '')}'`] : []),
+    ].join(' AND ');
     let count = 0;
     for await (const wf of client.workflow.list({ query })) {
-      const status = (wf.searchAttributes[SearchAttribute.Status] as string[] | undefined)?.[0] ?? wf.status.name.toLowerCase();
-      process.stdout.write(`${wf.workflowId.replace(/^gantry-run-/, '').padEnd(50)} ${status.padEnd(10)} ${wf.startTime.toISOString()}\n`);
+      const status =
+        (wf.searchAttributes[SearchAttribute.Status] as string[] | undefined)?.[0] ??
+        wf.status.name.toLowerCase();
+      process.stdout.write(
+        `${wf.workflowId.replace(/^gantry-run-/, '').padEnd(50)} ${status.padEnd(10)} ${wf.startTime.toISOString()}\n`,
+      );
       if (++count >= options.limit) break;
     }
     return ExitCode.Ok;
@@ -53,14 +71,21 @@ export async function clusterShowCommand(options: { json: boolean }, config: Gan
   const client = await connectClient(config);
   try {
     const snapshot = await clusterSnapshot(client, config.clusterName);
-    if (!snapshot) throw new GantryCliError(`cluster "${config.clusterName}" has no service yet (it starts with the first \`gantry run\` or \`gantry cluster apply\`)`);
+    if (!snapshot)
+      throw new GantryCliError(
+        `cluster "${config.clusterName}" has no service yet (it starts with the first \`gantry run\` or \`gantry cluster apply\`)`,
+      );
     if (options.json) {
       process.stdout.write(`${JSON.stringify(snapshot)}\n`);
       return ExitCode.Ok;
     }
-    process.stdout.write(`cluster ${snapshot.name}: ${snapshot.nodes.length} node(s), ${snapshot.pending.length} task(s) queued, ${snapshot.placements} placed so far\n`);
+    process.stdout.write(
+      `cluster ${snapshot.name}: ${snapshot.nodes.length} node(s), ${snapshot.pending.length} task(s) queued, ${snapshot.placements} placed so far\n`,
+    );
     for (const node of snapshot.nodes) {
-      const use = Object.keys(node.capacity).map((k) => `${k} ${+(node.used[k] ?? 0).toFixed(2)}/${node.capacity[k]}`).join(', ');
+      const use = Object.keys(node.capacity)
+        .map((k) => `${k} ${+(node.used[k] ?? 0).toFixed(2)}/${node.capacity[k]}`)
+        .join(', ');
       process.stdout.write(`  ${node.id.padEnd(12)} ${use}  tasks: ${node.allocations.length}\n`);
     }
     for (const p of snapshot.pending) process.stdout.write(`  queued ${p.key}: ${p.reason}\n`);
@@ -83,23 +108,34 @@ export async function clusterApplyCommand(file: string, config: GantryConfig): P
 }
 
 /** Logs live on the worker host that ran the task, under GANTRY_LOG_DIR/<run>/<task>/attempt-N.log. */
-export async function logsCommand(run: string, task: string, options: { attempt?: number; follow: boolean }, config: GantryConfig): Promise<number> {
+export async function logsCommand(
+  run: string,
+  task: string,
+  options: { attempt?: number; follow: boolean },
+  config: GantryConfig,
+): Promise<number> {
   const runId = run.replace(/^gantry-run-/, '');
   const dir = path.join(config.logDir, runId, task);
   let files: string[];
   try {
-    files = (await readdir(dir)).filter((f) => /^attempt-\d+\.log$/.test(f)).sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
+    files = (await readdir(dir))
+      .filter((f) => /^attempt-\d+\.log$/.test(f))
+      .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
   } catch {
     files = [];
   }
   if (options.attempt !== undefined) files = files.filter((f) => f === `attempt-${options.attempt}.log`);
   if (files.length === 0) {
-    throw new GantryCliError(`no logs for task "${task}" of run "${runId}"${options.attempt ? ` attempt ${options.attempt}` : ''} in ${dir} (logs are kept on the host whose worker ran the task)`);
+    throw new GantryCliError(
+      `no logs for task "${task}" of run "${runId}"${options.attempt ? ` attempt ${options.attempt}` : ''} in ${dir} (logs are kept on the host whose worker ran the task)`,
+    );
   }
   for (const file of files) {
-    if (files.length > 1) process.stdout.write(`==> ${task} ${file.replace('.log', '').replace('-', ' ')} <==\n`);
+    if (files.length > 1)
+      process.stdout.write(`==> ${task} ${file.replace('.log', '').replace('-', ' ')} <==\n`);
     const size = await copyFrom(path.join(dir, file), 0);
-    if (options.follow && file === files.at(-1)) await follow(path.join(dir, file), size, runId, task, config);
+    if (options.follow && file === files.at(-1))
+      await follow(path.join(dir, file), size, runId, task, config);
   }
   return ExitCode.Ok;
 }
@@ -119,7 +155,13 @@ async function copyFrom(file: string, offset: number): Promise<number> {
   }
 }
 
-async function follow(file: string, offset: number, runId: string, task: string, config: GantryConfig): Promise<void> {
+async function follow(
+  file: string,
+  offset: number,
+  runId: string,
+  task: string,
+  config: GantryConfig,
+): Promise<void> {
   const client = await connectClient(config);
   try {
     const handle = await findRun(client, runId);

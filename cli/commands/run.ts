@@ -1,6 +1,13 @@
 /** `gantry run FILE`: validate, make sure a stack and workers exist, start the run, watch it, report. */
 import type { Client } from '@temporalio/client';
-import { clusterSnapshot, ensureClusterService, runState, specFromSnapshot, startRun, waitForRun } from '../../engine/runs.js';
+import {
+  clusterSnapshot,
+  ensureClusterService,
+  runState,
+  specFromSnapshot,
+  startRun,
+  waitForRun,
+} from '../../engine/runs.js';
 import { defaultClusterSpec } from '../../engine/default-cluster.js';
 import { startEmbeddedWorkers } from '../../engine/embedded.js';
 import type { GantryConfig } from '../../engine/config.js';
@@ -19,16 +26,28 @@ export interface RunOptions {
   readonly detach: boolean;
 }
 
-async function watch(client: Client, config: GantryConfig, run: Awaited<ReturnType<typeof startRun>>, startedAt: number): Promise<RunState> {
+async function watch(
+  client: Client,
+  config: GantryConfig,
+  run: Awaited<ReturnType<typeof startRun>>,
+  startedAt: number,
+): Promise<RunState> {
   const view = createProgressView(process.stderr, startedAt);
   let isDone = false;
   const final = waitForRun(run.handle).finally(() => (isDone = true));
   const poll = async () => {
     while (!isDone) {
       try {
-        const [state, cluster] = await Promise.all([runState(run.handle), clusterSnapshot(client, config.clusterName)]);
+        const [state, cluster] = await Promise.all([
+          runState(run.handle),
+          clusterSnapshot(client, config.clusterName),
+        ]);
         const prefix = `${run.workflowId}/`;
-        const reasons = new Map((cluster?.pending ?? []).filter((p) => p.key.startsWith(prefix)).map((p) => [p.key.slice(prefix.length), p.reason]));
+        const reasons = new Map(
+          (cluster?.pending ?? [])
+            .filter((p) => p.key.startsWith(prefix))
+            .map((p) => [p.key.slice(prefix.length), p.reason]),
+        );
         if (!isDone) view.update(state, reasons);
       } catch {
         // A query can fail while the workflow task is being retried; the next poll catches up.
@@ -50,7 +69,9 @@ async function watch(client: Client, config: GantryConfig, run: Awaited<ReturnTy
 export async function runCommand(file: string, options: RunOptions, config: GantryConfig): Promise<number> {
   // Syntax and schema first: bad input is reported before anything is started.
   const draft: PipelineSpec = await loadPipelineFile(file);
-  const images = LOCAL_IMAGES.filter((name) => draft.tasks.some((t) => t.image === `gantry/${name}` || t.image.startsWith(`gantry/${name}:`)));
+  const images = LOCAL_IMAGES.filter((name) =>
+    draft.tasks.some((t) => t.image === `gantry/${name}` || t.image.startsWith(`gantry/${name}:`)),
+  );
   const client = await connectOrBringUp(config, images);
   try {
     // The cluster's nodes come from its service if it runs, else from the local Docker engine.
@@ -74,10 +95,18 @@ export async function runCommand(file: string, options: RunOptions, config: Gant
       throw err;
     }
     const startedAt = Date.now();
-    process.stderr.write(`gantry: started run ${run.runId} (workflow ${run.workflowId})${workers.started.length ? `; workers in this process: ${workers.started.join(', ')}` : ''}\n`);
-    process.stderr.write(`gantry: watch it at ${config.uiUrl}/namespaces/${config.namespace}/workflows/${run.workflowId}\n`);
+    process.stderr.write(
+      `gantry: started run ${run.runId} (workflow ${run.workflowId})${workers.started.length ? `; workers in this process: ${workers.started.join(', ')}` : ''}\n`,
+    );
+    process.stderr.write(
+      `gantry: watch it at ${config.uiUrl}/namespaces/${config.namespace}/workflows/${run.workflowId}\n`,
+    );
     if (options.detach) {
-      process.stdout.write(options.json ? `${JSON.stringify({ runId: run.runId, workflowId: run.workflowId })}\n` : `${run.runId}\n`);
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ runId: run.runId, workflowId: run.workflowId })}\n`
+          : `${run.runId}\n`,
+      );
       return ExitCode.Ok;
     }
 

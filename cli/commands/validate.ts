@@ -8,7 +8,9 @@ export async function validateCommand(files: readonly string[]): Promise<number>
   for (const file of files) {
     try {
       const spec = await loadPipelineFile(file);
-      process.stdout.write(`${file}: ok (pipeline "${spec.name}", ${spec.tasks.length} task${spec.tasks.length === 1 ? '' : 's'})\n`);
+      process.stdout.write(
+        `${file}: ok (pipeline "${spec.name}", ${spec.tasks.length} task${spec.tasks.length === 1 ? '' : 's'})\n`,
+      );
     } catch (err) {
       process.stderr.write(`${formatValidationError(err)}\n`);
       code = ExitCode.InvalidInput;

@@ -9,7 +9,12 @@ import { ensureWorkflowBundle } from '../../engine/bundle.js';
 import type { GantryConfig } from '../../engine/config.js';
 import { connectWorker } from '../../engine/connection.js';
 import { defaultClusterSpec } from '../../engine/default-cluster.js';
-import { applyClusterSpec, clusterSnapshot, ensureClusterService, specFromSnapshot } from '../../engine/runs.js';
+import {
+  applyClusterSpec,
+  clusterSnapshot,
+  ensureClusterService,
+  specFromSnapshot,
+} from '../../engine/runs.js';
 import { createControlWorker, createNodeWorker } from '../../engine/workers.js';
 import { GantryCliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -22,8 +27,15 @@ export interface WorkerOptions {
   readonly clusterFile?: string;
 }
 
-async function resolveCluster(options: WorkerOptions, config: GantryConfig, client: Awaited<ReturnType<typeof connectOrBringUp>>): Promise<ClusterSpec> {
-  if (options.clusterFile) return applyClusterSpec(client, config, await readClusterFile(options.clusterFile)).then(specFromSnapshot);
+async function resolveCluster(
+  options: WorkerOptions,
+  config: GantryConfig,
+  client: Awaited<ReturnType<typeof connectOrBringUp>>,
+): Promise<ClusterSpec> {
+  if (options.clusterFile)
+    return applyClusterSpec(client, config, await readClusterFile(options.clusterFile)).then(
+      specFromSnapshot,
+    );
   const snapshot = await clusterSnapshot(client, config.clusterName);
   if (snapshot) return specFromSnapshot(snapshot);
   const spec = ClusterSpecSchema.parse(await defaultClusterSpec(config.clusterName));
@@ -37,23 +49,44 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
   await client.connection.close();
   const unknown = options.nodes.filter((id) => !cluster.nodes.some((n) => n.id === id));
   if (unknown.length > 0) {
-    throw new GantryCliError(`--node ${unknown[0]}: no such node in cluster "${cluster.name}" (nodes: ${cluster.nodes.map((n) => n.id).join(', ')})`);
+    throw new GantryCliError(
+      `--node ${unknown[0]}: no such node in cluster "${cluster.name}" (nodes: ${cluster.nodes.map((n) => n.id).join(', ')})`,
+    );
   }
   const connection = await connectWorker(config);
   const workers: { name: string; worker: Worker }[] = [];
   const isControl = options.isControlOnly || options.nodes.length === 0;
   if (isControl) {
     const bundlePath = await ensureWorkflowBundle(path.join(config.home, 'bundles'));
-    workers.push({ name: `control (${config.controlTaskQueue})`, worker: await createControlWorker({ connection, namespace: config.namespace, taskQueue: config.controlTaskQueue, bundlePath }) });
+    workers.push({
+      name: `control (${config.controlTaskQueue})`,
+      worker: await createControlWorker({
+        connection,
+        namespace: config.namespace,
+        taskQueue: config.controlTaskQueue,
+        bundlePath,
+      }),
+    });
   }
-  const nodes = options.isControlOnly ? [] : cluster.nodes.filter((n) => options.nodes.length === 0 || options.nodes.includes(n.id));
+  const nodes = options.isControlOnly
+    ? []
+    : cluster.nodes.filter((n) => options.nodes.length === 0 || options.nodes.includes(n.id));
   for (const node of nodes) {
     workers.push({
       name: `node ${node.id}`,
-      worker: await createNodeWorker({ connection, namespace: config.namespace, clusterName: cluster.name, node, logDir: config.logDir, hostMountAllowlist: config.hostMountAllowlist }),
+      worker: await createNodeWorker({
+        connection,
+        namespace: config.namespace,
+        clusterName: cluster.name,
+        node,
+        logDir: config.logDir,
+        hostMountAllowlist: config.hostMountAllowlist,
+      }),
     });
   }
-  process.stderr.write(`gantry worker: serving ${workers.map((w) => w.name).join(', ')} on ${config.temporalAddress}; Ctrl-C stops\n`);
+  process.stderr.write(
+    `gantry worker: serving ${workers.map((w) => w.name).join(', ')} on ${config.temporalAddress}; Ctrl-C stops\n`,
+  );
   const stop = () => workers.forEach(({ worker }) => worker.getState() === 'RUNNING' && worker.shutdown());
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

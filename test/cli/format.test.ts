@@ -11,8 +11,23 @@ const state: RunState = {
   finishedAt: 13_500,
   dependsOn: { a: [], b: ['a'] },
   tasks: {
-    a: { status: 'failed', attempts: 3, exitCode: 7, node: 'n1', error: 'task "a" exited with code 7', logTail: 'line 1\nboom\n', startedAt: 1_000, finishedAt: 9_000 },
-    b: { status: 'skipped', attempts: 0, exitCode: null, node: null, error: 'skipped: upstream task "a" failed' },
+    a: {
+      status: 'failed',
+      attempts: 3,
+      exitCode: 7,
+      node: 'n1',
+      error: 'task "a" exited with code 7',
+      logTail: 'line 1\nboom\n',
+      startedAt: 1_000,
+      finishedAt: 9_000,
+    },
+    b: {
+      status: 'skipped',
+      attempts: 0,
+      exitCode: null,
+      node: null,
+      error: 'skipped: upstream task "a" failed',
+    },
   },
 };
 
@@ -23,7 +38,13 @@ describe('run rendering', () => {
       runId: 'p-1',
       tasks: {
         a: { status: 'failed', attempts: 3, exitCode: 7, node: 'n1', error: 'task "a" exited with code 7' },
-        b: { status: 'skipped', attempts: 0, exitCode: null, node: null, error: 'skipped: upstream task "a" failed' },
+        b: {
+          status: 'skipped',
+          attempts: 0,
+          exitCode: null,
+          node: null,
+          error: 'skipped: upstream task "a" failed',
+        },
       },
     });
   });
@@ -45,8 +66,13 @@ describe('run rendering', () => {
   });
 
   it('describes a queued task with the reason the cluster gives', () => {
-    expect(describeTask('t', { status: 'queued', attempts: 0, exitCode: null, node: null }, 'needs 4 cpu, the largest node has 2', 0)).toBe(
-      't: queued (needs 4 cpu, the largest node has 2)',
-    );
+    expect(
+      describeTask(
+        't',
+        { status: 'queued', attempts: 0, exitCode: null, node: null },
+        'needs 4 cpu, the largest node has 2',
+        0,
+      ),
+    ).toBe('t: queued (needs 4 cpu, the largest node has 2)');
   });
 });

@@ -16,11 +16,16 @@ describe('ClusterSpecSchema', () => {
   it('rejects a duplicate node id naming both places', () => {
     const result = ClusterSpecSchema.safeParse({ name: 'c', nodes: [node('n1'), node('n1')] });
     expect(result.success).toBe(false);
-    expect(result.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['nodes.1.id', 'duplicate node id "n1" (also nodes[0])']]);
+    expect(result.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['nodes.1.id', 'duplicate node id "n1" (also nodes[0])'],
+    ]);
   });
 
   it('keeps extra scalar resources in the capacity', () => {
-    const spec = ClusterSpecSchema.parse({ name: 'c', nodes: [{ id: 'g', capacity: { cpu: 8, memoryMiB: 1024, gpu: 2 } }] });
+    const spec = ClusterSpecSchema.parse({
+      name: 'c',
+      nodes: [{ id: 'g', capacity: { cpu: 8, memoryMiB: 1024, gpu: 2 } }],
+    });
     expect(spec.nodes[0]!.capacity).toEqual({ cpu: 8, memoryMiB: 1024, gpu: 2 });
   });
 });

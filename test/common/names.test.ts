@@ -3,7 +3,9 @@ import { containerName, newRunId, nodeTaskQueue, runWorkflowId } from '../../com
 
 describe('names', () => {
   it('builds a run id from the pipeline name, the UTC time and the entropy', () => {
-    expect(newRunId('ml-pipeline', new Date('2026-11-22T03:04:05.678Z'), 'A1B2c3d4')).toBe('ml-pipeline-20261122-030405-a1b2c3');
+    expect(newRunId('ml-pipeline', new Date('2026-11-22T03:04:05.678Z'), 'A1B2c3d4')).toBe(
+      'ml-pipeline-20261122-030405-a1b2c3',
+    );
   });
 
   it('keeps the pipeline name in the workflow id so runs are findable in the Web UI', () => {

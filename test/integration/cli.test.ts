@@ -20,9 +20,14 @@ const env = {
 
 function gantry(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node', ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args], { env, cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      'node',
+      ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args],
+      { env, cwd: ROOT, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -39,7 +44,10 @@ describe('the gantry CLI', () => {
   });
   afterAll(async () => {
     const client = await connectClient(loadConfig());
-    await client.workflow.getHandle(clusterWorkflowId(env.GANTRY_CLUSTER)).terminate('test finished').catch(() => undefined);
+    await client.workflow
+      .getHandle(clusterWorkflowId(env.GANTRY_CLUSTER))
+      .terminate('test finished')
+      .catch(() => undefined);
     await client.connection.close();
   });
 
@@ -51,8 +59,11 @@ describe('the gantry CLI', () => {
     const { code, stdout, stderr } = await gantry('run', file, '--json');
     expect(stderr).toContain('workers in this process: control, node local');
     expect(code).toBe(0);
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
-    expect(result).toMatchObject({ status: 'succeeded', tasks: { hello: { status: 'succeeded', attempts: 1, exitCode: 0, node: 'local' } } });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { runId: string };
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      tasks: { hello: { status: 'succeeded', attempts: 1, exitCode: 0, node: 'local' } },
+    });
     expect(result.runId).toMatch(/^cli-ok-\d{8}-\d{6}-[0-9a-f]{6}$/);
 
     const logs = await gantry('logs', result.runId, 'hello');
@@ -70,32 +81,73 @@ describe('the gantry CLI', () => {
     );
     const { code, stdout } = await gantry('run', file, '--json');
     expect(code).toBe(1);
-    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ status: 'failed', tasks: { boom: { status: 'failed', exitCode: 5, attempts: 1 } } });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      status: 'failed',
+      tasks: { boom: { status: 'failed', exitCode: 5, attempts: 1 } },
+    });
   });
 
   const invalid: [string, string, string][] = [
-    ['a cycle', 'name: bad\ntasks:\n  - { id: a, image: x, dependsOn: [b] }\n  - { id: b, image: x, dependsOn: [a] }\n', 'cycle a -> b -> a'],
-    ['an unknown dependency', 'name: bad\ntasks:\n  - { id: a, image: x, dependsOn: [build] }\n', 'tasks[0].dependsOn[0]: unknown task "build"'],
-    ['a duplicate id', 'name: bad\ntasks:\n  - { id: a, image: x }\n  - { id: a, image: x }\n', 'tasks[1].id: duplicate task id "a"'],
-    ['a self dependency', 'name: bad\ntasks:\n  - { id: a, image: x, dependsOn: [a] }\n', 'tasks[0].dependsOn[0]: task "a" depends on itself'],
-    ['a non-positive cpu', 'name: bad\ntasks:\n  - { id: a, image: x, resources: { cpu: 0 } }\n', 'tasks[0].resources.cpu'],
-    ['an unknown field', 'name: bad\ntasks:\n  - { id: a, image: x, comand: [ls] }\n', 'unknown field "comand"'],
-    ['malformed YAML', 'name: bad\ntasks:\n  - id: a\n   image: x\n', 'bad.yaml: 1 problem\n  4:1: Sequence item without - indicator'],
-    ['more memory than any node has', 'name: bad\ntasks:\n  - { id: a, image: x, resources: { memoryMiB: 99999999 } }\n', 'tasks[0].resources.memoryMiB: 99999999 is larger than every node'],
+    [
+      'a cycle',
+      'name: bad\ntasks:\n  - { id: a, image: x, dependsOn: [b] }\n  - { id: b, image: x, dependsOn: [a] }\n',
+      'cycle a -> b -> a',
+    ],
+    [
+      'an unknown dependency',
+      'name: bad\ntasks:\n  - { id: a, image: x, dependsOn: [build] }\n',
+      'tasks[0].dependsOn[0]: unknown task "build"',
+    ],
+    [
+      'a duplicate id',
+      'name: bad\ntasks:\n  - { id: a, image: x }\n  - { id: a, image: x }\n',
+      'tasks[1].id: duplicate task id "a"',
+    ],
+    [
+      'a self dependency',
+      'name: bad\ntasks:\n  - { id: a, image: x, dependsOn: [a] }\n',
+      'tasks[0].dependsOn[0]: task "a" depends on itself',
+    ],
+    [
+      'a non-positive cpu',
+      'name: bad\ntasks:\n  - { id: a, image: x, resources: { cpu: 0 } }\n',
+      'tasks[0].resources.cpu',
+    ],
+    [
+      'an unknown field',
+      'name: bad\ntasks:\n  - { id: a, image: x, comand: [ls] }\n',
+      'unknown field "comand"',
+    ],
+    [
+      'malformed YAML',
+      'name: bad\ntasks:\n  - id: a\n   image: x\n',
+      'bad.yaml: 1 problem\n  4:1: Sequence item without - indicator',
+    ],
+    [
+      'more memory than any node has',
+      'name: bad\ntasks:\n  - { id: a, image: x, resources: { memoryMiB: 99999999 } }\n',
+      'tasks[0].resources.memoryMiB: 99999999 is larger than every node',
+    ],
   ];
-  it.each(invalid)('rejects %s with exit code 2, names the place, and starts nothing', async (_what, text, message) => {
-    const file = await pipelineFile('bad.yaml', text);
-    const { code, stderr } = await gantry('run', file);
-    expect(stderr).toContain(message);
-    expect(code).toBe(2);
-    const client = await connectClient(loadConfig());
-    const started = await client.workflow.count(`${SearchAttribute.Pipeline} = 'bad'`);
-    await client.connection.close();
-    expect(started.count).toBe(0);
-  });
+  it.each(invalid)(
+    'rejects %s with exit code 2, names the place, and starts nothing',
+    async (_what, text, message) => {
+      const file = await pipelineFile('bad.yaml', text);
+      const { code, stderr } = await gantry('run', file);
+      expect(stderr).toContain(message);
+      expect(code).toBe(2);
+      const client = await connectClient(loadConfig());
+      const started = await client.workflow.count(`${SearchAttribute.Pipeline} = 'bad'`);
+      await client.connection.close();
+      expect(started.count).toBe(0);
+    },
+  );
 
   it('validates several files at once and prints every problem', async () => {
-    const bad = await pipelineFile('two-problems.yaml', 'name: bad\ntasks:\n  - { id: a, image: x, dependsOn: [zz] }\n  - { id: a, image: x }\n');
+    const bad = await pipelineFile(
+      'two-problems.yaml',
+      'name: bad\ntasks:\n  - { id: a, image: x, dependsOn: [zz] }\n  - { id: a, image: x }\n',
+    );
     const good = await pipelineFile('good.yaml', 'name: good\ntasks:\n  - { id: a, image: x }\n');
     const { code, stdout, stderr } = await gantry('validate', good, bad);
     expect(code).toBe(2);

@@ -22,7 +22,9 @@ describe('a diamond pipeline', () => {
         shTask('a', 'echo from-a > /workspace/a.out'),
         shTask('b', rendezvous('b', 'c'), { dependsOn: ['a'] }),
         shTask('c', rendezvous('c', 'b'), { dependsOn: ['a'] }),
-        shTask('d', 'test "$(cat /workspace/b.out /workspace/c.out)" = "$(printf "from-a\\nfrom-a")"', { dependsOn: ['b', 'c'] }),
+        shTask('d', 'test "$(cat /workspace/b.out /workspace/c.out)" = "$(printf "from-a\\nfrom-a")"', {
+          dependsOn: ['b', 'c'],
+        }),
       ],
     });
     expect(result.status).toBe('succeeded');
@@ -46,7 +48,10 @@ describe('a diamond pipeline', () => {
     expect(result.status).toBe('failed');
     expect(result.tasks['b']).toMatchObject({ status: 'failed', exitCode: 4, attempts: 1 });
     expect(result.tasks['c']!.status).toBe('succeeded');
-    expect(result.tasks['d']).toMatchObject({ status: 'skipped', error: 'skipped: upstream task "b" failed' });
+    expect(result.tasks['d']).toMatchObject({
+      status: 'skipped',
+      error: 'skipped: upstream task "b" failed',
+    });
     expect(result.tasks['e']!.status).toBe('skipped');
   });
 

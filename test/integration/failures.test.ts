@@ -16,13 +16,25 @@ describe('task failures', () => {
     const result = await cluster.run({
       name: 'flaky',
       tasks: [
-        shTask('flaky', 'date +%s >> /workspace/stamps; cat /workspace/stamps; [ "$GANTRY_ATTEMPT" -ge 3 ] || exit 1', {
-          retry: { maxAttempts: 4, initialIntervalSeconds: 1, backoffCoefficient: 3, maximumIntervalSeconds: 10 },
-        }),
+        shTask(
+          'flaky',
+          'date +%s >> /workspace/stamps; cat /workspace/stamps; [ "$GANTRY_ATTEMPT" -ge 3 ] || exit 1',
+          {
+            retry: {
+              maxAttempts: 4,
+              initialIntervalSeconds: 1,
+              backoffCoefficient: 3,
+              maximumIntervalSeconds: 10,
+            },
+          },
+        ),
       ],
     });
     expect(result.tasks['flaky']).toMatchObject({ status: 'succeeded', attempts: 3, exitCode: 0 });
-    const log = await readFile(path.join(cluster.config.logDir, result.runId, 'flaky', 'attempt-3.log'), 'utf8');
+    const log = await readFile(
+      path.join(cluster.config.logDir, result.runId, 'flaky', 'attempt-3.log'),
+      'utf8',
+    );
     const stamps = log.trim().split('\n').map(Number);
     expect(stamps).toHaveLength(3);
     // Backoff 1 s then 3 s; second-resolution stamps make the floor of each gap at least interval - 1.
@@ -33,19 +45,35 @@ describe('task failures', () => {
   it('gives up after maxAttempts and reports the last exit code', async () => {
     const result = await cluster.run({
       name: 'always-fails',
-      tasks: [shTask('bad', 'echo about to fail; exit 3', { retry: { maxAttempts: 2, initialIntervalSeconds: 1 } })],
+      tasks: [
+        shTask('bad', 'echo about to fail; exit 3', { retry: { maxAttempts: 2, initialIntervalSeconds: 1 } }),
+      ],
     });
     expect(result.status).toBe('failed');
-    expect(result.tasks['bad']).toMatchObject({ status: 'failed', attempts: 2, exitCode: 3, failureType: FailureType.ExitCode });
+    expect(result.tasks['bad']).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      exitCode: 3,
+      failureType: FailureType.ExitCode,
+    });
     expect(result.tasks['bad']!.logTail).toContain('about to fail');
   });
 
   it('does not retry an exit code listed as non-retryable', async () => {
     const result = await cluster.run({
       name: 'permanent',
-      tasks: [shTask('bad', 'exit 2', { retry: { maxAttempts: 5, initialIntervalSeconds: 1, nonRetryableExitCodes: [2] } })],
+      tasks: [
+        shTask('bad', 'exit 2', {
+          retry: { maxAttempts: 5, initialIntervalSeconds: 1, nonRetryableExitCodes: [2] },
+        }),
+      ],
     });
-    expect(result.tasks['bad']).toMatchObject({ status: 'failed', attempts: 1, exitCode: 2, failureType: FailureType.NonRetryableExitCode });
+    expect(result.tasks['bad']).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      exitCode: 2,
+      failureType: FailureType.NonRetryableExitCode,
+    });
   });
 
   it('fails an unknown image at once, without retries', async () => {
@@ -53,34 +81,66 @@ describe('task failures', () => {
       name: 'no-image',
       tasks: [shTask('ghost', 'true', { image: 'gantry/does-not-exist:1.0', retry: { maxAttempts: 4 } })],
     });
-    expect(result.tasks['ghost']).toMatchObject({ status: 'failed', attempts: 1, failureType: FailureType.ImageNotFound });
+    expect(result.tasks['ghost']).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      failureType: FailureType.ImageNotFound,
+    });
     expect(result.tasks['ghost']!.error).toContain('image "gantry/does-not-exist:1.0" not found');
   });
 
   it('fails a missing image with pullPolicy Never without trying to pull', async () => {
     const result = await cluster.run({
       name: 'never-pull',
-      tasks: [shTask('ghost', 'true', { image: 'gantry/not-here:latest', pullPolicy: 'Never', retry: { maxAttempts: 3 } })],
+      tasks: [
+        shTask('ghost', 'true', {
+          image: 'gantry/not-here:latest',
+          pullPolicy: 'Never',
+          retry: { maxAttempts: 3 },
+        }),
+      ],
     });
-    expect(result.tasks['ghost']).toMatchObject({ status: 'failed', attempts: 1, failureType: FailureType.ImageNotFound });
-    expect(result.tasks['ghost']!.error).toBe('image "gantry/not-here:latest" not found: not on this node and pullPolicy is Never');
+    expect(result.tasks['ghost']).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      failureType: FailureType.ImageNotFound,
+    });
+    expect(result.tasks['ghost']!.error).toBe(
+      'image "gantry/not-here:latest" not found: not on this node and pullPolicy is Never',
+    );
   });
 
   it('reports an OOM kill as such and does not retry it', async () => {
     const result = await cluster.run({
       name: 'oom',
       // dd allocates its whole 128 MiB block at once, far beyond the 16 MiB limit.
-      tasks: [shTask('hog', 'dd if=/dev/zero of=/dev/null bs=128M count=1', { resources: { cpu: 0.5, memoryMiB: 16 }, retry: { maxAttempts: 3 } })],
+      tasks: [
+        shTask('hog', 'dd if=/dev/zero of=/dev/null bs=128M count=1', {
+          resources: { cpu: 0.5, memoryMiB: 16 },
+          retry: { maxAttempts: 3 },
+        }),
+      ],
     });
-    expect(result.tasks['hog']).toMatchObject({ status: 'failed', attempts: 1, exitCode: 137, failureType: FailureType.OutOfMemory });
+    expect(result.tasks['hog']).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      exitCode: 137,
+      failureType: FailureType.OutOfMemory,
+    });
     expect(result.tasks['hog']!.error).toBe('task "hog" was OOM-killed: it needs more than memoryMiB=16');
   });
 
   it('fails a command the image does not have as a bad configuration', async () => {
     const result = await cluster.run({
       name: 'bad-command',
-      tasks: [{ id: 'typo', image: 'gantry/busybox', command: ['/bin/no-such-binary'], retry: { maxAttempts: 3 } }],
+      tasks: [
+        { id: 'typo', image: 'gantry/busybox', command: ['/bin/no-such-binary'], retry: { maxAttempts: 3 } },
+      ],
     });
-    expect(result.tasks['typo']).toMatchObject({ status: 'failed', attempts: 1, failureType: FailureType.InvalidTaskConfig });
+    expect(result.tasks['typo']).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      failureType: FailureType.InvalidTaskConfig,
+    });
   });
 });

@@ -19,7 +19,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<void> {
   const config = loadConfig();
   const client = await connectClient(config).catch((err: Error) => {
-    throw new Error(`integration tests need a Temporal server at ${config.temporalAddress}: run them with \`npm test\` (scripts/test.sh starts one). ${err.message}`);
+    throw new Error(
+      `integration tests need a Temporal server at ${config.temporalAddress}: run them with \`npm test\` (scripts/test.sh starts one). ${err.message}`,
+    );
   });
   await ensureSearchAttributes(client, config.namespace);
   await client.connection.close();
@@ -28,7 +30,8 @@ export default async function setup(project: TestProject): Promise<void> {
     throw new Error(`integration tests need a Docker engine: run them with \`npm test\`. ${err.message}`);
   });
   for (const image of ['gantry/busybox:latest']) {
-    if (!(await runtime.hasImage(image))) throw new Error(`integration tests need the image ${image}: run them with \`npm test\` (it builds it)`);
+    if (!(await runtime.hasImage(image)))
+      throw new Error(`integration tests need the image ${image}: run them with \`npm test\` (it builds it)`);
   }
   project.provide('bundlePath', await ensureWorkflowBundle(path.join(config.home, 'bundles')));
 }

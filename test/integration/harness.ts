@@ -59,14 +59,33 @@ export async function startTestCluster(prefix: string, nodes: readonly TestNode[
   };
   const spec = ClusterSpecSchema.parse({
     name,
-    nodes: nodes.map((n) => ({ id: n.id, capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB }, attributes: n.attributes ?? {}, docker: localDockerEndpoint() })),
+    nodes: nodes.map((n) => ({
+      id: n.id,
+      capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB },
+      attributes: n.attributes ?? {},
+      docker: localDockerEndpoint(),
+    })),
   });
   const client = await connectClient(config);
   const connection: NativeConnection = await connectWorker(config);
   const workers: Worker[] = [
-    await createControlWorker({ connection, namespace: config.namespace, taskQueue: config.controlTaskQueue, bundlePath: inject('bundlePath') }),
+    await createControlWorker({
+      connection,
+      namespace: config.namespace,
+      taskQueue: config.controlTaskQueue,
+      bundlePath: inject('bundlePath'),
+    }),
     ...(await Promise.all(
-      spec.nodes.map((node) => createNodeWorker({ connection, namespace: config.namespace, clusterName: name, node, logDir: config.logDir, hostMountAllowlist: [] })),
+      spec.nodes.map((node) =>
+        createNodeWorker({
+          connection,
+          namespace: config.namespace,
+          clusterName: name,
+          node,
+          logDir: config.logDir,
+          hostMountAllowlist: [],
+        }),
+      ),
     )),
   ];
   const running = workers.map((w) => w.run());
@@ -99,19 +118,37 @@ export async function startTestCluster(prefix: string, nodes: readonly TestNode[
       await connection.close();
       await client.connection.close();
       // Every run must have cleaned up after itself; a leftover container is a bug, so fail loudly.
-      const leftovers = (await Promise.all(runIds.map((id) => docker.findContainers({ [Label.Run]: id })))).flat();
+      const leftovers = (
+        await Promise.all(runIds.map((id) => docker.findContainers({ [Label.Run]: id })))
+      ).flat();
       for (const c of leftovers) await docker.removeContainer(c.id);
-      if (leftovers.length > 0) throw new Error(`containers left behind: ${leftovers.map((c) => c.name).join(', ')}`);
+      if (leftovers.length > 0)
+        throw new Error(`containers left behind: ${leftovers.map((c) => c.name).join(', ')}`);
     },
   };
 }
 
 /** A busybox task with small defaults; tests override what they exercise. */
-export function shTask(id: string, script: string, overrides: Partial<PipelineInput['tasks'][number]> = {}): PipelineInput['tasks'][number] {
-  return { id, image: 'gantry/busybox', command: ['sh', '-c', script], resources: { cpu: 0.25, memoryMiB: 64 }, retry: { maxAttempts: 1 }, ...overrides };
+export function shTask(
+  id: string,
+  script: string,
+  overrides: Partial<PipelineInput['tasks'][number]> = {},
+): PipelineInput['tasks'][number] {
+  return {
+    id,
+    image: 'gantry/busybox',
+    command: ['sh', '-c', script],
+    resources: { cpu: 0.25, memoryMiB: 64 },
+    retry: { maxAttempts: 1 },
+    ...overrides,
+  };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

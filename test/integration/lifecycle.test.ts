@@ -13,8 +13,15 @@ describe('timeouts and cancellation', () => {
 
   it('kills and removes a container that outlives timeoutSeconds', async () => {
     const started = Date.now();
-    const result = await cluster.run({ name: 'slow', tasks: [shTask('sleeper', 'sleep 120', { timeoutSeconds: 2 })] });
-    expect(result.tasks['sleeper']).toMatchObject({ status: 'failed', attempts: 1, failureType: FailureType.TaskTimedOut });
+    const result = await cluster.run({
+      name: 'slow',
+      tasks: [shTask('sleeper', 'sleep 120', { timeoutSeconds: 2 })],
+    });
+    expect(result.tasks['sleeper']).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      failureType: FailureType.TaskTimedOut,
+    });
     expect(result.tasks['sleeper']!.error).toBe('task "sleeper" exceeded timeoutSeconds=2 and was killed');
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(await docker.findContainers({ [Label.Run]: result.runId })).toEqual([]);
@@ -23,7 +30,11 @@ describe('timeouts and cancellation', () => {
   it('kills the containers of a cancelled run and reports it cancelled', async () => {
     const run = await cluster.start({
       name: 'to-cancel',
-      tasks: [shTask('long-a', 'sleep 300'), shTask('long-b', 'sleep 300'), shTask('after', 'true', { dependsOn: ['long-a'] })],
+      tasks: [
+        shTask('long-a', 'sleep 300'),
+        shTask('long-b', 'sleep 300'),
+        shTask('after', 'true', { dependsOn: ['long-a'] }),
+      ],
     });
     // Both containers really run before the cancel.
     await waitFor('two running containers', async () => {

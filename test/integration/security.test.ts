@@ -20,10 +20,15 @@ describe('container security defaults', () => {
     ].join('; ');
     const result = await cluster.run({
       name: 'probe',
-      tasks: [shTask('probe', probe, { resources: { cpu: 0.5, memoryMiB: 96 }, pidsLimit: 64, nofileLimit: 256 })],
+      tasks: [
+        shTask('probe', probe, { resources: { cpu: 0.5, memoryMiB: 96 }, pidsLimit: 64, nofileLimit: 256 }),
+      ],
     });
     expect(result.tasks['probe']!.status).toBe('succeeded');
-    const log = await readFile(path.join(cluster.config.logDir, result.runId, 'probe', 'attempt-1.log'), 'utf8');
+    const log = await readFile(
+      path.join(cluster.config.logDir, result.runId, 'probe', 'attempt-1.log'),
+      'utf8',
+    );
     expect(log).toMatch(/^CapEff:\s+0000000000000000$/m);
     expect(log).toMatch(/^CapBnd:\s+0000000000000000$/m);
     expect(log).toMatch(/^NoNewPrivs:\s+1$/m);
@@ -36,9 +41,20 @@ describe('container security defaults', () => {
   it('refuses a host mount outside the worker allowlist, without retrying', async () => {
     const result = await cluster.run({
       name: 'mount',
-      tasks: [shTask('sneaky', 'cat /host/shadow', { mounts: [{ hostPath: '/etc', containerPath: '/host' }], retry: { maxAttempts: 3 } })],
+      tasks: [
+        shTask('sneaky', 'cat /host/shadow', {
+          mounts: [{ hostPath: '/etc', containerPath: '/host' }],
+          retry: { maxAttempts: 3 },
+        }),
+      ],
     });
-    expect(result.tasks['sneaky']).toMatchObject({ status: 'failed', attempts: 1, failureType: 'HostMountNotAllowed' });
-    expect(result.tasks['sneaky']!.error).toBe('host mount "/etc" is not under the worker\'s allowlist [] (set GANTRY_HOST_MOUNT_ALLOWLIST)');
+    expect(result.tasks['sneaky']).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      failureType: 'HostMountNotAllowed',
+    });
+    expect(result.tasks['sneaky']!.error).toBe(
+      'host mount "/etc" is not under the worker\'s allowlist [] (set GANTRY_HOST_MOUNT_ALLOWLIST)',
+    );
   });
 });

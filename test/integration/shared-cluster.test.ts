@@ -26,11 +26,21 @@ describe('a small cluster shared by concurrent runs', () => {
     // Reads the limits Docker enforces on the containers that are running right now, node by node.
     const sampler = (async () => {
       while (isSampling) {
-        const list = await engine.listContainers({ filters: { label: [`${Label.Node}`], status: ['running'] } });
+        const list = await engine.listContainers({
+          filters: { label: [`${Label.Node}`], status: ['running'] },
+        });
         const mine = [];
         for (const c of list.filter((c) => c.Labels[Label.Run]?.startsWith('share-'))) {
-          const info = await engine.getContainer(c.Id).inspect().catch(() => undefined);
-          if (info?.State.Running) mine.push({ node: c.Labels[Label.Node]!, cpu: info.HostConfig.NanoCpus! / 1e9, memoryMiB: info.HostConfig.Memory! / 2 ** 20 });
+          const info = await engine
+            .getContainer(c.Id)
+            .inspect()
+            .catch(() => undefined);
+          if (info?.State.Running)
+            mine.push({
+              node: c.Labels[Label.Node]!,
+              cpu: info.HostConfig.NanoCpus! / 1e9,
+              memoryMiB: info.HostConfig.Memory! / 2 ** 20,
+            });
         }
         samples.push(mine);
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -38,9 +48,14 @@ describe('a small cluster shared by concurrent runs', () => {
     })();
     const pipeline = (name: string) => ({
       name,
-      tasks: ['t1', 't2', 't3', 't4', 't5'].map((id) => shTask(id, 'sleep 2', { resources: { cpu: 0.5, memoryMiB: 100 } })),
+      tasks: ['t1', 't2', 't3', 't4', 't5'].map((id) =>
+        shTask(id, 'sleep 2', { resources: { cpu: 0.5, memoryMiB: 100 } }),
+      ),
     });
-    const [first, second] = await Promise.all([cluster.run(pipeline('share-a')), cluster.run(pipeline('share-b'))]);
+    const [first, second] = await Promise.all([
+      cluster.run(pipeline('share-a')),
+      cluster.run(pipeline('share-b')),
+    ]);
     isSampling = false;
     await sampler;
 
@@ -65,7 +80,10 @@ describe('a small cluster shared by concurrent runs', () => {
     // Bypasses client-side validation, as a stale client would: the cluster service itself must refuse.
     const { startRun, waitForRun } = await import('../../engine/runs.js');
     const { PipelineSchema } = await import('../../pipeline/schema.js');
-    const spec = PipelineSchema.parse({ name: 'too-big', tasks: [shTask('huge', 'true', { resources: { cpu: 8, memoryMiB: 64 } })] });
+    const spec = PipelineSchema.parse({
+      name: 'too-big',
+      tasks: [shTask('huge', 'true', { resources: { cpu: 8, memoryMiB: 64 } })],
+    });
     const run = await startRun(cluster.client, cluster.config, spec);
     const state = await waitForRun(run.handle);
     expect(state.tasks['huge']).toMatchObject({ status: 'failed', failureType: 'Unschedulable' });
