@@ -31,6 +31,8 @@ export interface TestCluster {
   readonly spec: ClusterSpec;
   start(pipeline: PipelineInput): Promise<Awaited<ReturnType<typeof startRun>>>;
   run(pipeline: PipelineInput): Promise<RunState & { workflowId: string }>;
+  /** Replaces the workflow worker with a fresh one: every open workflow is then replayed from its history. */
+  restartControlWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,13 +70,15 @@ export async function startTestCluster(prefix: string, nodes: readonly TestNode[
   });
   const client = await connectClient(config);
   const connection: NativeConnection = await connectWorker(config);
-  const workers: Worker[] = [
-    await createControlWorker({
+  const newControlWorker = () =>
+    createControlWorker({
       connection,
       namespace: config.namespace,
       taskQueue: config.controlTaskQueue,
       bundlePath: inject('bundlePath'),
-    }),
+    });
+  const workers: Worker[] = [
+    await newControlWorker(),
     ...(await Promise.all(
       spec.nodes.map((node) =>
         createNodeWorker({
@@ -106,6 +110,12 @@ export async function startTestCluster(prefix: string, nodes: readonly TestNode[
     async run(pipeline) {
       const started = await start(pipeline);
       return { ...(await waitForRun(started.handle)), workflowId: started.workflowId };
+    },
+    async restartControlWorker() {
+      workers[0]!.shutdown();
+      await running[0];
+      workers[0] = await newControlWorker();
+      running[0] = workers[0].run();
     },
     async stop() {
       try {

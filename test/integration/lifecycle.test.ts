@@ -50,3 +50,52 @@ describe('timeouts and cancellation', () => {
     expect(await docker.findContainers({ [Label.Run]: run.runId })).toEqual([]);
   });
 });
+
+describe('durability', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster('durable', [{ id: 'n1', cpu: 1, memoryMiB: 512 }]);
+  });
+  afterAll(() => cluster.stop());
+
+  it('finishes a run whose workflow worker was replaced mid-run, replaying it from history', async () => {
+    const run = await cluster.start({
+      name: 'survivor',
+      tasks: [
+        shTask('first', 'sleep 2; echo one > /workspace/one'),
+        shTask('second', 'cat /workspace/one', { dependsOn: ['first'] }),
+      ],
+    });
+    await waitFor('the first container', async () =>
+      (await docker.findContainers({ [Label.Run]: run.runId })).length > 0 ? true : undefined,
+    );
+    await cluster.restartControlWorker();
+    const state = await waitForRun(run.handle);
+    expect(state.status).toBe('succeeded');
+    expect(state.tasks['second']).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('shows a task that does not fit yet as queued, with the reason, in the cluster snapshot', async () => {
+    const { clusterSnapshot } = await import('../../engine/runs.js');
+    const run = await cluster.start({
+      name: 'crowded',
+      tasks: [
+        shTask('big-1', 'sleep 3', { resources: { cpu: 1, memoryMiB: 64 } }),
+        shTask('big-2', 'sleep 3', { resources: { cpu: 1, memoryMiB: 64 } }),
+      ],
+    });
+    const pending = await waitFor('a queued task', async () => {
+      const snapshot = await clusterSnapshot(cluster.client, cluster.name);
+      const queued = snapshot?.pending.filter((p) => p.key.startsWith(run.workflowId)) ?? [];
+      const nodeBusy = snapshot?.nodes[0]?.allocations.length === 1;
+      return queued.length === 1 &&
+        nodeBusy &&
+        queued[0]!.reason !== 'waiting for the next scheduling iteration'
+        ? queued[0]
+        : undefined;
+    });
+    expect(pending.reason.length).toBeGreaterThan(0);
+    const state = await waitForRun(run.handle);
+    expect(state.status).toBe('succeeded');
+  });
+});
