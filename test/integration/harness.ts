@@ -10,7 +10,7 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import { createDockerRuntime } from '../../activities/docker-runtime.js';
 import { ClusterSpecSchema, type ClusterSpec } from '../../common/cluster-spec.js';
-import { Label, clusterWorkflowId } from '../../common/names.js';
+import { Label, clusterWorkflowId, runWorkflowId } from '../../common/names.js';
 import { type GantryConfig, loadConfig } from '../../engine/config.js';
 import { connectClient, connectWorker } from '../../engine/connection.js';
 import { localDockerEndpoint } from '../../engine/default-cluster.js';
@@ -118,6 +118,11 @@ export async function startTestCluster(prefix: string, nodes: readonly TestNode[
       running[0] = workers[0].run();
     },
     async stop() {
+      // A test that failed half-way can leave a run open; with its cluster gone it would stay open for ever.
+      for (const runId of runIds) {
+        const handle = client.workflow.getHandle(runWorkflowId(runId));
+        if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test finished');
+      }
       try {
         await client.workflow.getHandle(clusterWorkflowId(name)).terminate('test finished');
       } catch (err) {
