@@ -24,6 +24,7 @@ import {
   clusterSnapshotQuery,
   configureClusterUpdate,
   placementDecidedSignal,
+  preemptTaskSignal,
   releasePlacementSignal,
   releaseRunSignal,
   requestPlacementSignal,
@@ -54,6 +55,8 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   let pending: PendingRequest[] = [...(input.pending ?? [])];
   let placements = input.placements ?? 0;
   const reasons = new Map<string, string>();
+  // Victims told to leave but still holding their resources until their run releases them.
+  const evicting = new Set<string>();
   let isDirty = pending.length > 0;
 
   const isKnown = (key: string) =>
@@ -68,6 +71,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   });
   setHandler(releasePlacementSignal, ({ key }) => {
     allocations = allocations.filter((a) => a.taskId !== key);
+    evicting.delete(key);
     pending = pending.filter((p) => p.key !== key);
     reasons.delete(key);
     isDirty = true;
@@ -144,6 +148,19 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     }
   }
 
+  async function preempt(victim: OwnedAllocation, reason: string): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(victim.runWorkflowId).signal(preemptTaskSignal, {
+        taskId: victim.runTaskId,
+        reason,
+      });
+    } catch {
+      allocations = allocations.filter((a) => a.taskId !== victim.taskId);
+      evicting.delete(victim.taskId);
+      isDirty = true;
+    }
+  }
+
   async function iterate(): Promise<void> {
     const result = schedule({
       nodes: spec.nodes.map((n) => ({
@@ -201,6 +218,20 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
         notices.push(notify(request, { kind: 'rejected', reason: decision.reason }));
       } else {
         reasons.set(request.key, decision.reason);
+      }
+    }
+    for (const preemption of result.preemptions) {
+      for (const victim of preemption.victims) {
+        const allocation = allocations.find((a) => a.taskId === victim);
+        if (!allocation || evicting.has(victim)) continue;
+        evicting.add(victim);
+        reasons.set(
+          preemption.forTaskId,
+          `preempting ${preemption.victims.length} flex task(s) on ${preemption.nodeId}`,
+        );
+        notices.push(
+          preempt(allocation, `preempted on ${preemption.nodeId} for critical task ${preemption.forTaskId}`),
+        );
       }
     }
     pending = pending.filter((p) => byKey.has(p.key));

@@ -80,6 +80,9 @@ export interface TaskState {
   readonly error?: string;
   readonly failureType?: string;
   readonly logTail?: string;
+  /** Times the task was evicted for a critical task and re-queued, and why the last time. */
+  readonly preemptions?: number;
+  readonly lastPreemption?: string;
   readonly startedAt?: number;
   readonly finishedAt?: number;
 }
@@ -104,3 +107,6 @@ export interface RunPipelineInput {
 export const placementDecidedSignal =
   defineSignal<[{ readonly taskId: string; readonly decision: PlacementDecision }]>('placementDecided');
 export const runStateQuery = defineQuery<RunState>('runState');
+/** From the cluster service: give the node back (the task is re-queued) so a critical task can run. */
+export const preemptTaskSignal =
+  defineSignal<[{ readonly taskId: string; readonly reason: string }]>('preemptTask');

@@ -5,7 +5,6 @@
  * that failed for good. Deterministic: the task order comes from the spec, time from the workflow clock.
  */
 import {
-  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -17,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GantryActivities, TaskFailureDetails } from '../activities/index.js';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../common/failure-types.js';
+import { FailureType } from '../common/failure-types.js';
 import { SearchAttribute } from '../common/names.js';
 import type { TaskSpec } from '../pipeline/schema.js';
 import { completeTask, createDagState, isDagFinished, takeReady } from '../scheduler/dag-state.js';
@@ -29,15 +28,13 @@ import {
   type RunStatus,
   type TaskState,
   placementDecidedSignal,
+  preemptTaskSignal,
   releasePlacementSignal,
   releaseRunSignal,
   requestPlacementSignal,
   runStateQuery,
 } from './definitions.js';
-
-// Beyond the task's own runtime limit (enforced by the activity), time to pull the image and collect logs.
-const ACTIVITY_SLACK_SECONDS = 600;
-const HEARTBEAT_TIMEOUT = '20s';
+import { runContainerInput, taskActivityOptions } from './task-activity.js';
 
 interface FailureView {
   type?: string;
@@ -81,6 +78,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   );
   const decisions = new Map<string, PlacementDecision>();
   const nodeQueues = new Map<string, string>();
+  const attemptScopes = new Map<string, CancellationScope>();
+  const preemptions = new Map<string, string>();
+  const isRunCancelled = () => CancellationScope.current().consideredCancelled;
   const cluster = getExternalWorkflowHandle(input.clusterWorkflowId);
   let status: RunStatus = 'running';
   let finishedAt: number | undefined;
@@ -97,6 +97,12 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   });
 
   setHandler(placementDecidedSignal, ({ taskId, decision }) => void decisions.set(taskId, decision));
+  setHandler(preemptTaskSignal, ({ taskId, reason }) => {
+    const scope = attemptScopes.get(taskId);
+    if (!scope) return;
+    preemptions.set(taskId, reason);
+    scope.cancel();
+  });
   setHandler(runStateQuery, state);
   upsertSearchAttributes({ [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] });
 
@@ -106,86 +112,76 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     }
   }
 
+  /** Places the task and runs it; a preempted attempt goes back to the queue and is placed again. */
   async function runTask(task: TaskSpec): Promise<void> {
     const key = `${workflowId}/${task.id}`;
-    update(task.id, { status: 'queued' });
-    await cluster.signal(requestPlacementSignal, {
-      key,
-      runWorkflowId: workflowId,
-      taskId: task.id,
-      request: toResourceVector(task.resources),
-      constraints: task.constraints,
-      tier: task.tier,
-      ...(task.group ? { group: task.group } : {}),
-      ...(task.expectedDurationSeconds ? { expectedDurationSeconds: task.expectedDurationSeconds } : {}),
-    });
-    await condition(() => decisions.has(task.id));
-    const decision = decisions.get(task.id)!;
-    if (decision.kind === 'rejected') {
-      update(task.id, {
-        status: 'failed',
-        error: `unschedulable: ${decision.reason}`,
-        failureType: FailureType.Unschedulable,
-        finishedAt: Date.now(),
-      });
-      return finishTask(task, 'failed');
-    }
-    nodeQueues.set(decision.nodeId, decision.taskQueue);
-    update(task.id, { status: 'running', node: decision.nodeId, startedAt: Date.now() });
-    const activities = proxyActivities<GantryActivities>({
-      taskQueue: decision.taskQueue,
-      startToCloseTimeout: `${task.timeoutSeconds + ACTIVITY_SLACK_SECONDS}s`,
-      heartbeatTimeout: HEARTBEAT_TIMEOUT,
-      // The workflow waits until the container is killed, so a cancelled run never leaves one running.
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: {
-        maximumAttempts: task.retry.maxAttempts,
-        initialInterval: `${task.retry.initialIntervalSeconds}s`,
-        backoffCoefficient: task.retry.backoffCoefficient,
-        maximumInterval: `${task.retry.maximumIntervalSeconds}s`,
-        nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
-      },
-    });
-    try {
-      const result = await activities.runContainer({
-        runId,
-        pipeline: spec.name,
+    for (;;) {
+      update(task.id, { status: 'queued' });
+      decisions.delete(task.id);
+      await cluster.signal(requestPlacementSignal, {
+        key,
+        runWorkflowId: workflowId,
         taskId: task.id,
-        nodeId: decision.nodeId,
-        image: task.image,
-        pullPolicy: task.pullPolicy,
-        ...(task.command ? { command: task.command } : {}),
-        ...(task.args ? { args: task.args } : {}),
-        env: task.env,
-        ...(task.workingDir ? { workingDir: task.workingDir } : {}),
-        ...(task.user ? { user: task.user } : {}),
-        cpu: task.resources.cpu,
-        memoryMiB: task.resources.memoryMiB,
-        pidsLimit: task.pidsLimit,
-        nofileLimit: task.nofileLimit,
-        network: task.network,
-        mounts: task.mounts,
-        timeoutSeconds: task.timeoutSeconds,
-        nonRetryableExitCodes: task.retry.nonRetryableExitCodes,
-        ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
+        request: toResourceVector(task.resources),
+        constraints: task.constraints,
+        tier: task.tier,
+        ...(task.group ? { group: task.group } : {}),
+        ...(task.expectedDurationSeconds ? { expectedDurationSeconds: task.expectedDurationSeconds } : {}),
       });
-      update(task.id, { status: 'succeeded', attempts: result.attempt, exitCode: 0, finishedAt: Date.now() });
-      finishTask(task, 'succeeded');
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const failure = viewFailure(err);
-      update(task.id, {
-        status: 'failed',
-        attempts: failure.details?.attempt ?? task.retry.maxAttempts,
-        exitCode: failure.details?.exitCode ?? null,
-        error: failure.message,
-        ...(failure.type ? { failureType: failure.type } : {}),
-        ...(failure.details?.logTail ? { logTail: failure.details.logTail } : {}),
-        finishedAt: Date.now(),
-      });
-      finishTask(task, 'failed');
-    } finally {
-      await CancellationScope.nonCancellable(() => cluster.signal(releasePlacementSignal, { key }));
+      await condition(() => decisions.has(task.id));
+      const decision = decisions.get(task.id)!;
+      if (decision.kind === 'rejected') {
+        update(task.id, {
+          status: 'failed',
+          error: `unschedulable: ${decision.reason}`,
+          failureType: FailureType.Unschedulable,
+          finishedAt: Date.now(),
+        });
+        return finishTask(task, 'failed');
+      }
+      nodeQueues.set(decision.nodeId, decision.taskQueue);
+      update(task.id, { status: 'running', node: decision.nodeId, startedAt: Date.now() });
+      const activities = proxyActivities<GantryActivities>(taskActivityOptions(task, decision.taskQueue));
+      // A scope of its own, so a preemption cancels this task's container and nothing else.
+      const scope = new CancellationScope();
+      attemptScopes.set(task.id, scope);
+      try {
+        const result = await scope.run(() =>
+          activities.runContainer(runContainerInput(task, { runId, pipeline: spec.name }, decision)),
+        );
+        update(task.id, {
+          status: 'succeeded',
+          attempts: result.attempt,
+          exitCode: 0,
+          finishedAt: Date.now(),
+        });
+        return finishTask(task, 'succeeded');
+      } catch (err) {
+        const preemption = preemptions.get(task.id);
+        if (isCancellation(err) && preemption !== undefined && !isRunCancelled()) {
+          preemptions.delete(task.id);
+          update(task.id, {
+            preemptions: (tasks.get(task.id)!.preemptions ?? 0) + 1,
+            lastPreemption: preemption,
+          });
+          continue;
+        }
+        if (isCancellation(err)) throw err;
+        const failure = viewFailure(err);
+        update(task.id, {
+          status: 'failed',
+          attempts: failure.details?.attempt ?? task.retry.maxAttempts,
+          exitCode: failure.details?.exitCode ?? null,
+          error: failure.message,
+          ...(failure.type ? { failureType: failure.type } : {}),
+          ...(failure.details?.logTail ? { logTail: failure.details.logTail } : {}),
+          finishedAt: Date.now(),
+        });
+        return finishTask(task, 'failed');
+      } finally {
+        attemptScopes.delete(task.id);
+        await CancellationScope.nonCancellable(() => cluster.signal(releasePlacementSignal, { key }));
+      }
     }
   }
 
