@@ -12,7 +12,10 @@ export function toResourceVector(resources: Resources): ResourceVector {
 }
 
 /** Free amount per resource name on a node, given what is allocated on it. */
-export function freeResources(capacity: ResourceVector, used: readonly ResourceVector[]): Record<string, number> {
+export function freeResources(
+  capacity: ResourceVector,
+  used: readonly ResourceVector[],
+): Record<string, number> {
   const free: Record<string, number> = { ...capacity };
   for (const vector of used) {
     for (const [name, amount] of Object.entries(vector)) free[name] = (free[name] ?? 0) - amount;

@@ -1,50 +1,209 @@
 /**
- * Placement entry point. Guarantees: no node is overcommitted in any resource; the same input gives the same
- * output (ties broken by node id); every pending task gets exactly one decision.
- * This first version is best fit by remaining cpu+memory fraction, largest tasks first; O(T·N).
+ * Placement entry point: one scheduling iteration over a batch of pending tasks.
+ * Guarantees: no node is overcommitted in any resource; hard constraints hold; the same input gives the same
+ * output whatever the order of the nodes (ties broken by node id); every pending task gets exactly one
+ * decision, in input order. Tier critical is served before flex; within a tier, groups share by DRF and each
+ * group's tasks go largest first. A critical task that does not fit may yield a preemption decision.
+ * Cost: O(T·(U + S)·R) for the greedy pass (U non-empty nodes with room, S node shapes, R resources) plus the
+ * bounded improvement phase. See placement.ts, fair-share.ts, vector-packer.ts.
  */
-import { fits, freeResources } from './resources.js';
-import type { ScheduleInput, ScheduleResult, TaskDecision } from './types.js';
+import { adviseScaling } from './autoscale.js';
+import { buildClusterState, compareIds, type ClusterState } from './cluster-state.js';
+import { buildConstraintContext } from './constraints.js';
+import { assignCpus } from './cpu-pinning.js';
+import { bySizeDescending, serveFairly } from './fair-share.js';
+import { optimizePacking } from './optimize-packing.js';
+import { createPlacer, maxCapacityOf, prepareTask, type PreparedTask } from './placement.js';
+import { choosePreemption } from './preemption.js';
+import { explainUnplaced } from './reasons.js';
+import type { Allocation, Preemption, ScheduleInput, ScheduleResult, TaskDecision } from './types.js';
+
+const DEFAULT_OPTIMIZE_ITERATIONS = 5_000;
 
 export function schedule(input: ScheduleInput): ScheduleResult {
-  const nodes = [...input.nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const free = new Map(
-    nodes.map((node) => [
-      node.id,
-      freeResources(
-        node.capacity,
-        input.allocations.filter((a) => a.nodeId === node.id).map((a) => a.request),
-      ),
-    ]),
-  );
-  const order = [...input.pending].sort(
-    (a, b) => (b.request['cpu'] ?? 0) - (a.request['cpu'] ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
-  const byId = new Map<string, TaskDecision>();
-  for (const task of order) {
-    let best: { nodeId: string; score: number } | undefined;
-    for (const node of nodes) {
-      const nodeFree = free.get(node.id)!;
-      if (!fits(task.request, nodeFree)) continue;
-      const score = Object.entries(task.request).reduce(
-        (sum, [name, amount]) => sum + ((nodeFree[name] ?? 0) - amount) / (node.capacity[name] ?? 1),
-        0,
+  const options = input.options ?? {};
+  const clock = options.clock;
+  const deadline =
+    clock && options.timeBudgetMillis !== undefined ? clock() + options.timeBudgetMillis : undefined;
+  let isOutOfTime = false;
+  let checks = 0;
+  const shouldStop = (): boolean => {
+    if (isOutOfTime) return true;
+    if (clock && deadline !== undefined && (++checks & 63) === 0 && clock() > deadline) isOutOfTime = true;
+    return isOutOfTime;
+  };
+  const state = buildClusterState(input);
+  const context = buildConstraintContext(input, state);
+  const maxCapacity = maxCapacityOf(state);
+  const tasks = input.pending.map((task) => prepareTask(state, task, maxCapacity));
+  const wasEmpty = Uint8Array.from(state.taskCount, (count) => (count === 0 ? 1 : 0));
+  const placer = createPlacer(state, context, options, input.now);
+  const nodeOf = new Int32Array(tasks.length).fill(-1);
+  const isConsidered = new Uint8Array(tasks.length);
+  const indexOf = new Map(tasks.map((task, i) => [task, i]));
+  const preemptions: Preemption[] = [];
+  const preemptedFor = new Map<number, Preemption>();
+  const place = (task: PreparedTask): boolean => {
+    const i = indexOf.get(task)!;
+    isConsidered[i] = 1;
+    nodeOf[i] = placer.place(task);
+    return nodeOf[i] >= 0;
+  };
+  for (const tier of ['critical', 'flex'] as const) {
+    const tierTasks = tasks.filter((task) => task.task.tier === tier);
+    serveFairly(state, tierTasks, input.allocations, options.groups ?? {}, place, shouldStop);
+    if (tier === 'critical') {
+      preemptFor(
+        state,
+        context,
+        input.allocations,
+        tierTasks,
+        nodeOf,
+        isConsidered,
+        preemptions,
+        preemptedFor,
+        indexOf,
       );
-      if (!best || score < best.score) best = { nodeId: node.id, score };
     }
-    if (best) {
-      const nodeFree = free.get(best.nodeId)!;
-      for (const [name, amount] of Object.entries(task.request)) nodeFree[name] = (nodeFree[name] ?? 0) - amount;
-      byId.set(task.id, { kind: 'placed', taskId: task.id, nodeId: best.nodeId });
-    } else {
-      const isImpossible = !nodes.some((node) => fits(task.request, node.capacity));
-      byId.set(task.id, {
-        kind: 'unplaced',
-        taskId: task.id,
-        isImpossible,
-        reason: isImpossible ? 'larger than every node of the cluster' : 'waiting for free capacity',
-      });
-    }
+    const waiting = tierTasks.filter((task) => {
+      const i = indexOf.get(task)!;
+      return nodeOf[i]! < 0 && isConsidered[i] === 1 && !preemptedFor.has(i);
+    });
+    reserveForStarving(state, waiting, input.now, options.starvationSeconds ?? 300, placer);
   }
-  return { decisions: input.pending.map((t) => byId.get(t.id)!), preemptions: [] };
+  if (options.optimize !== false && !isOutOfTime) {
+    optimizePacking(state, tasks, nodeOf, wasEmpty, {
+      maxIterations: options.optimize?.maxIterations ?? DEFAULT_OPTIMIZE_ITERATIONS,
+      seed: options.optimize?.seed ?? 1,
+      clock,
+      deadline: optimizeDeadline(clock, deadline, options.optimize?.budgetMillis),
+    });
+  }
+  // The improvement phase may have emptied nodes: give the tasks still waiting one more chance.
+  placer.rebuild();
+  for (const task of [...tasks].sort(bySizeDescending)) {
+    const i = indexOf.get(task)!;
+    if (nodeOf[i]! < 0 && isConsidered[i] === 1 && !preemptedFor.has(i) && !isOutOfTime) place(task);
+  }
+  const cpusets = options.cpuPinning ? assignCpus(state, input.allocations, tasks, nodeOf) : undefined;
+  const decisions: TaskDecision[] = tasks.map((task, i) => {
+    const j = nodeOf[i]!;
+    const taskId = task.task.id;
+    if (j >= 0) {
+      const cpuset = cpusets?.get(i);
+      const nodeId = state.nodes[j]!.id;
+      return cpuset ? { kind: 'placed', taskId, nodeId, cpuset } : { kind: 'placed', taskId, nodeId };
+    }
+    const preemption = preemptedFor.get(i);
+    if (preemption) {
+      return {
+        kind: 'unplaced',
+        taskId,
+        isImpossible: false,
+        reason: `waiting for the preemption of ${preemption.victims.length} flex task(s) on ${preemption.nodeId}: ${preemption.victims.join(', ')}`,
+      };
+    }
+    if (isConsidered[i] === 0) {
+      return {
+        kind: 'unplaced',
+        taskId,
+        isImpossible: false,
+        reason: `not considered: the iteration used its ${options.timeBudgetMillis ?? 0} ms budget; retried next iteration`,
+      };
+    }
+    return { kind: 'unplaced', taskId, ...explainUnplaced(state, context, task) };
+  });
+  const result: ScheduleResult = { decisions, preemptions };
+  if (options.nodeGroups) {
+    return { ...result, scaling: adviseScaling(input, state, tasks, decisions) };
+  }
+  return result;
+}
+
+function preemptFor(
+  state: ClusterState,
+  context: ReturnType<typeof buildConstraintContext>,
+  allocations: readonly Allocation[],
+  tierTasks: readonly PreparedTask[],
+  nodeOf: Int32Array,
+  isConsidered: Uint8Array,
+  preemptions: Preemption[],
+  preemptedFor: Map<number, Preemption>,
+  indexOf: ReadonlyMap<PreparedTask, number>,
+): void {
+  const waiting = tierTasks.filter((task) => {
+    const i = indexOf.get(task)!;
+    return nodeOf[i]! < 0 && isConsidered[i] === 1;
+  });
+  if (waiting.length === 0) return;
+  const flexByNode = new Map<number, Allocation[]>();
+  for (const allocation of [...allocations].sort((a, b) => compareIds(a.taskId, b.taskId))) {
+    const j = state.nodeIndex.get(allocation.nodeId);
+    if (j === undefined || allocation.tier !== 'flex') continue;
+    const list = flexByNode.get(j) ?? [];
+    list.push(allocation);
+    flexByNode.set(j, list);
+  }
+  const taken = new Set<string>();
+  for (const task of [...waiting].sort((a, b) => b.size - a.size || compareIds(a.task.id, b.task.id))) {
+    const choice = choosePreemption(state, context, task, flexByNode, taken);
+    if (!choice) continue;
+    const { dims, free } = state;
+    const j = choice.node;
+    // The victims still run until the engine evicts them, so their room is not free in this iteration; the
+    // node's current free room is promised to this task, so later tasks must not take it either.
+    for (const victim of choice.victims) taken.add(victim.taskId);
+    for (let d = 0; d < dims; d++) free[j * dims + d] = Math.max(0, free[j * dims + d]! - task.request[d]!);
+    const preemption: Preemption = {
+      kind: 'preempt',
+      forTaskId: task.task.id,
+      nodeId: state.nodes[j]!.id,
+      victims: choice.victims.map((a) => a.taskId),
+    };
+    preemptions.push(preemption);
+    preemptedFor.set(indexOf.get(task)!, preemption);
+  }
+}
+
+/**
+ * A task left waiting longer than the starvation limit gets the node closest to holding it reserved, so the
+ * next tiers' smaller tasks cannot keep filling it (Fenzo's known starvation problem).
+ */
+function reserveForStarving(
+  state: ClusterState,
+  waiting: readonly PreparedTask[],
+  now: number,
+  starvationSeconds: number,
+  placer: { reserve(j: number): void },
+): void {
+  const { dims, free, capacity } = state;
+  for (const task of waiting) {
+    if (now - task.task.enqueuedAt < starvationSeconds * 1000 || task.task.constraints.length > 0) continue;
+    let best = -1;
+    let bestMissing = Infinity;
+    for (let j = 0; j < state.nodes.length; j++) {
+      let missing = 0;
+      let canHold = true;
+      for (let d = 0; d < dims; d++) {
+        const cap = capacity[j * dims + d]!;
+        if (task.request[d]! > cap) canHold = false;
+        if (cap > 0) missing += Math.max(0, task.request[d]! - free[j * dims + d]!) / cap;
+      }
+      if (canHold && missing > 0 && missing < bestMissing) {
+        bestMissing = missing;
+        best = j;
+      }
+    }
+    if (best >= 0) placer.reserve(best);
+  }
+}
+
+function optimizeDeadline(
+  clock: (() => number) | undefined,
+  deadline: number | undefined,
+  budgetMillis: number | undefined,
+): number | undefined {
+  if (!clock || budgetMillis === undefined) return deadline;
+  const own = clock() + budgetMillis;
+  return deadline === undefined ? own : Math.min(deadline, own);
 }

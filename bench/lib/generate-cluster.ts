@@ -7,6 +7,7 @@
  * many tasks as nodes the tasks are large (about half a node), with ten times more they are ten times smaller.
  * All tasks share one tier and carry no constraints, so queue order is the only order either scheduler sees.
  */
+import { createPrng } from '../../scheduler/prng.js';
 
 export interface InstanceNode {
   readonly id: string;
@@ -61,17 +62,8 @@ const MAX_TASK_MEMORY_MIB = 192 * GIB;
 const MIN_TASK_CPU = 0.1;
 const MIN_TASK_MEMORY_MIB = 128;
 
-/** mulberry32: a small, fast, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-export function makeRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The scheduler's own seeded PRNG (mulberry32), so instances replay exactly. */
+export const makeRandom = createPrng;
 
 function pick<T extends { readonly weight: number }>(items: readonly T[], random: () => number): T {
   let r = random();

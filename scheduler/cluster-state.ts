@@ -1,0 +1,137 @@
+/**
+ * The mutable snapshot one scheduling iteration works on: nodes sorted by id, resources as dense typed arrays
+ * (`node × resource`), per-node task counts and constraint-set counts. Built in O(N·R + A·R).
+ */
+import type { Constraint } from '../pipeline/schema.js';
+import type { ClusterNode, ScheduleInput } from './types.js';
+
+export const EPSILON = 1e-9;
+
+export interface ClusterState {
+  readonly nodes: readonly ClusterNode[];
+  readonly nodeIndex: ReadonlyMap<string, number>;
+  /** Resource names; cpu and memoryMiB first, then the rest sorted. */
+  readonly resources: readonly string[];
+  readonly dims: number;
+  readonly capacity: Float64Array;
+  readonly free: Float64Array;
+  readonly taskCount: Int32Array;
+  /** 1 when the node runs a task with a hard exclusiveNode constraint. */
+  readonly isExclusive: Uint8Array;
+  /** Latest expected end (ms) of the tasks on each node; 0 when unknown. */
+  readonly busyUntil: Float64Array;
+  /** uniqueNode set → tasks of the set per node. */
+  readonly setCount: Map<string, Int32Array>;
+  /** uniqueNode set → tasks per node that hold the set as a hard constraint: they bar every other member. */
+  readonly hardSetCount: Map<string, Int32Array>;
+  /** balance `key\u0000set` → tasks of the set per attribute value. */
+  readonly balanceCount: Map<string, Map<string, number>>;
+  /** Shape key per node: nodes with equal keys are interchangeable while empty. */
+  readonly shape: readonly string[];
+}
+
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function balanceKey(key: string, set: string): string {
+  return `${key}\u0000${set}`;
+}
+
+export function buildClusterState(input: ScheduleInput): ClusterState {
+  const nodes = [...input.nodes].sort((a, b) => compareIds(a.id, b.id));
+  const nodeIndex = new Map(nodes.map((node, i) => [node.id, i]));
+  const names = new Set<string>();
+  for (const node of nodes) for (const name of Object.keys(node.capacity)) names.add(name);
+  for (const task of input.pending) for (const name of Object.keys(task.request)) names.add(name);
+  for (const allocation of input.allocations)
+    for (const name of Object.keys(allocation.request)) names.add(name);
+  names.delete('cpu');
+  names.delete('memoryMiB');
+  const resources = ['cpu', 'memoryMiB', ...[...names].sort(compareIds)];
+  const dims = resources.length;
+  const capacity = new Float64Array(nodes.length * dims);
+  nodes.forEach((node, j) => {
+    resources.forEach((name, d) => (capacity[j * dims + d] = node.capacity[name] ?? 0));
+  });
+  const free = Float64Array.from(capacity);
+  const state: ClusterState = {
+    nodes,
+    nodeIndex,
+    resources,
+    dims,
+    capacity,
+    free,
+    taskCount: new Int32Array(nodes.length),
+    isExclusive: new Uint8Array(nodes.length),
+    busyUntil: new Float64Array(nodes.length),
+    setCount: new Map(),
+    hardSetCount: new Map(),
+    balanceCount: new Map(),
+    shape: nodes.map((node) =>
+      JSON.stringify([
+        resources.map((name) => node.capacity[name] ?? 0),
+        Object.entries(node.attributes).sort(([a], [b]) => compareIds(a, b)),
+        node.nodeGroup ?? '',
+      ]),
+    ),
+  };
+  const sortedAllocations = [...input.allocations].sort((a, b) => compareIds(a.taskId, b.taskId));
+  for (const allocation of sortedAllocations) {
+    const j = nodeIndex.get(allocation.nodeId);
+    if (j === undefined) continue;
+    const request = resources.map((name) => allocation.request[name] ?? 0);
+    const end =
+      allocation.expectedDurationSeconds === undefined
+        ? 0
+        : allocation.startedAt + allocation.expectedDurationSeconds * 1000;
+    occupy(state, j, request, allocation.constraints, end);
+  }
+  return state;
+}
+
+/** Records a task on node `j`: resources, counts, constraint sets and expected end. */
+export function occupy(
+  state: ClusterState,
+  j: number,
+  request: ArrayLike<number>,
+  constraints: readonly Constraint[],
+  expectedEnd: number,
+): void {
+  const { dims, free } = state;
+  for (let d = 0; d < dims; d++) free[j * dims + d] = free[j * dims + d]! - request[d]!;
+  state.taskCount[j] = state.taskCount[j]! + 1;
+  state.busyUntil[j] = Math.max(state.busyUntil[j]!, expectedEnd);
+  for (const constraint of constraints) {
+    switch (constraint.kind) {
+      case 'uniqueNode': {
+        bump(state.setCount, constraint.set, state.nodes.length, j);
+        if (constraint.hard) bump(state.hardSetCount, constraint.set, state.nodes.length, j);
+        break;
+      }
+      case 'balance': {
+        const value = state.nodes[j]!.attributes[constraint.key];
+        if (value === undefined) break;
+        const id = balanceKey(constraint.key, constraint.set);
+        let counts = state.balanceCount.get(id);
+        if (!counts) {
+          counts = new Map();
+          state.balanceCount.set(id, counts);
+        }
+        counts.set(value, (counts.get(value) ?? 0) + 1);
+        break;
+      }
+      case 'exclusiveNode':
+        if (constraint.hard) state.isExclusive[j] = 1;
+        break;
+      case 'attribute':
+        break;
+    }
+  }
+}
+
+function bump(map: Map<string, Int32Array>, key: string, size: number, j: number): void {
+  let counts = map.get(key);
+  if (!counts) map.set(key, (counts = new Int32Array(size)));
+  counts[j] = counts[j]! + 1;
+}

@@ -1,0 +1,269 @@
+/**
+ * Greedy placement of an ordered batch onto the cluster state: each task goes to the feasible node with the
+ * highest weighted fitness. Guarantees: no node overcommitted, hard constraints hold, deterministic (ties go to
+ * the lower node id). Empty nodes of one shape are interchangeable, so only the first of each shape is scored:
+ * per task the cost is O((U + S)·R) for U non-empty nodes with room and S shapes, not O(N·R).
+ */
+import type { Constraint } from '../pipeline/schema.js';
+import { EPSILON, occupy, type ClusterState } from './cluster-state.js';
+import { satisfies, type ConstraintContext } from './constraints.js';
+import type { PendingTask, ScheduleOptions, ScorerName } from './types.js';
+
+export interface PreparedTask {
+  readonly task: PendingTask;
+  readonly request: Float64Array;
+  /** Resource indexes with a non-zero request. */
+  readonly requested: Int32Array;
+  readonly hard: readonly Constraint[];
+  readonly soft: readonly Constraint[];
+  /** Sum of the request normalised by the largest capacity of each resource: the packing order key. */
+  readonly size: number;
+}
+
+export interface Placer {
+  /** Places the task and returns its node index, or -1. */
+  place(task: PreparedTask): number;
+  /** Excludes a node from further placements in this iteration (a reservation for a starving task). */
+  reserve(j: number): void;
+  /** Re-reads the cluster state after something else changed it (the improvement phase). */
+  rebuild(): void;
+}
+
+const DEFAULT_WEIGHTS: Partial<Record<ScorerName, number>> = { binPacking: 1, stranding: 0.25 };
+
+export function prepareTask(state: ClusterState, task: PendingTask, maxCapacity: Float64Array): PreparedTask {
+  const request = new Float64Array(state.dims);
+  const requested: number[] = [];
+  let size = 0;
+  state.resources.forEach((name, d) => {
+    const amount = task.request[name] ?? 0;
+    request[d] = amount;
+    if (amount > 0) requested.push(d);
+    size += maxCapacity[d]! > 0 ? amount / maxCapacity[d]! : amount;
+  });
+  return {
+    task,
+    request,
+    requested: Int32Array.from(requested),
+    hard: task.constraints.filter((c) => c.hard),
+    soft: task.constraints.filter((c) => !c.hard),
+    size,
+  };
+}
+
+export function maxCapacityOf(state: ClusterState): Float64Array {
+  const max = new Float64Array(state.dims);
+  for (let j = 0; j < state.nodes.length; j++) {
+    for (let d = 0; d < state.dims; d++) max[d] = Math.max(max[d]!, state.capacity[j * state.dims + d]!);
+  }
+  return max;
+}
+
+export function fitsNode(state: ClusterState, j: number, task: PreparedTask, free = state.free): boolean {
+  const { dims } = state;
+  for (let k = 0; k < task.requested.length; k++) {
+    const d = task.requested[k]!;
+    if (task.request[d]! > free[j * dims + d]! + EPSILON) return false;
+  }
+  return true;
+}
+
+export function createPlacer(
+  state: ClusterState,
+  context: ConstraintContext,
+  options: ScheduleOptions,
+  now: number,
+): Placer {
+  const { dims, capacity, free, nodes } = state;
+  const weights = options.scorers ?? DEFAULT_WEIGHTS;
+  const w = (name: ScorerName): number => weights[name] ?? 0;
+  const wCpu = w('cpuBinPacking');
+  const wMem = w('memoryBinPacking');
+  const wPack = w('binPacking');
+  const wDominant = w('dominantResource');
+  const wSpread = w('spread');
+  const wStranding = w('stranding');
+  const weightSum = wCpu + wMem + wPack + wDominant + wSpread + wStranding || 1;
+  const softPenalty = options.softConstraintPenalty ?? 0.5;
+  const goodEnough = options.goodEnoughScore ?? 1;
+  const durationWeight = options.durationWeight ?? 0.1;
+  const reserved = new Uint8Array(nodes.length);
+  const maxCandidates = options.maxCandidates ?? 16;
+  // Non-empty nodes with room sit in buckets by free cpu; empty ones are found through their shape's
+  // next-empty pointer. Best fit scans buckets from just enough cpu upwards (spreading: downwards) and stops
+  // after `maxCandidates` feasible nodes, so a placement costs O(B + K·R) instead of O(N·R).
+  let maxCpu = 0;
+  for (let j = 0; j < nodes.length; j++) maxCpu = Math.max(maxCpu, capacity[j * dims]!);
+  const bucketCount = 256;
+  const buckets: number[][] = Array.from({ length: bucketCount }, () => []);
+  const bucketOf = new Int32Array(nodes.length).fill(-1);
+  const slotOf = new Int32Array(nodes.length);
+  const bucketFor = (cpuFree: number): number =>
+    maxCpu > 0 ? Math.min(bucketCount - 1, Math.max(0, Math.floor((cpuFree / maxCpu) * bucketCount))) : 0;
+  const unlink = (j: number): void => {
+    const b = bucketOf[j]!;
+    if (b < 0) return;
+    const list = buckets[b]!;
+    const last = list.pop()!;
+    if (last !== j) {
+      list[slotOf[j]!] = last;
+      slotOf[last] = slotOf[j]!;
+    }
+    bucketOf[j] = -1;
+  };
+  const link = (j: number): void => {
+    unlink(j);
+    if (state.isExclusive[j] === 1 || reserved[j] === 1) return;
+    let hasRoom = true;
+    for (let d = 0; d < Math.min(dims, 2); d++)
+      if (capacity[j * dims + d]! > 0 && free[j * dims + d]! < 1e-6) hasRoom = false;
+    if (!hasRoom) return;
+    const b = bucketFor(free[j * dims]!);
+    bucketOf[j] = b;
+    slotOf[j] = buckets[b]!.length;
+    buckets[b]!.push(j);
+  };
+  const shapes = new Map<string, { members: number[]; next: number }>();
+  let shapeList: { members: number[]; next: number }[] = [];
+  const rebuild = (): void => {
+    for (const list of buckets) list.length = 0;
+    bucketOf.fill(-1);
+    for (const entry of shapes.values()) {
+      entry.members.length = 0;
+      entry.next = 0;
+    }
+    nodes.forEach((_, j) => {
+      if (state.taskCount[j]! > 0) {
+        link(j);
+        return;
+      }
+      const key = state.shape[j]!;
+      let entry = shapes.get(key);
+      if (!entry) shapes.set(key, (entry = { members: [], next: 0 }));
+      entry.members.push(j);
+    });
+    shapeList = [...shapes.values()].filter((entry) => entry.members.length > 0);
+  };
+  rebuild();
+  const isSpreading = wSpread > wCpu + wMem + wPack + wDominant;
+  const maxCapacity = maxCapacityOf(state);
+
+  const softPenaltyOf = (j: number, task: PreparedTask): number => {
+    let penalty = 0;
+    for (const constraint of task.soft) if (!satisfies(state, context, j, constraint)) penalty += softPenalty;
+    return penalty;
+  };
+  const score = (j: number, task: PreparedTask): number => {
+    if (!isSpreading && state.taskCount[j] === 0) {
+      // Packing: open a new node only when no used node fits, and then the largest shape, which leaves the
+      // most room for what follows and so the fewest nodes in the end.
+      let relative = 0;
+      for (let d = 0; d < dims; d++)
+        if (maxCapacity[d]! > 0) relative += capacity[j * dims + d]! / maxCapacity[d]!;
+      return -1 + relative / dims - softPenaltyOf(j, task);
+    }
+    let cpuUtil = 0;
+    let memUtil = 0;
+    let sum = 0;
+    let count = 0;
+    let max = 0;
+    let min = 1;
+    for (let d = 0; d < dims; d++) {
+      const cap = capacity[j * dims + d]!;
+      if (cap <= 0) continue;
+      const util = (cap - free[j * dims + d]! + task.request[d]!) / cap;
+      if (d === 0) cpuUtil = util;
+      if (d === 1) memUtil = util;
+      if (d < 2 || task.request[d]! > 0) {
+        sum += util;
+        count += 1;
+      }
+      if (util > max) max = util;
+      if (util < min) min = util;
+    }
+    const packing = count > 0 ? sum / count : 0;
+    let fitness =
+      (wCpu * cpuUtil +
+        wMem * memUtil +
+        wPack * packing +
+        wDominant * max +
+        wSpread * (1 - packing) +
+        wStranding * (1 - (max - min))) /
+      weightSum;
+    fitness -= softPenaltyOf(j, task);
+    const duration = task.task.expectedDurationSeconds;
+    if (duration !== undefined && durationWeight > 0 && state.taskCount[j]! > 0) {
+      // A task that ends before the node's current work costs nothing; one that outlives it keeps the node.
+      const extension = Math.max(0, now + duration * 1000 - state.busyUntil[j]!);
+      fitness += durationWeight * (1 - Math.min(1, extension / (duration * 1000)));
+    }
+    return fitness;
+  };
+
+  const isEligible = (j: number, task: PreparedTask): boolean => {
+    if (reserved[j] === 1 || state.isExclusive[j] === 1 || !fitsNode(state, j, task)) return false;
+    for (const constraint of task.hard) if (!satisfies(state, context, j, constraint)) return false;
+    // A soft member of a uniqueNode set still may not join a node where a member holds the set as hard.
+    for (const constraint of task.soft) {
+      if (constraint.kind === 'uniqueNode' && (state.hardSetCount.get(constraint.set)?.[j] ?? 0) > 0)
+        return false;
+    }
+    return true;
+  };
+
+  return {
+    rebuild,
+    reserve(j: number): void {
+      reserved[j] = 1;
+      unlink(j);
+    },
+    place(task: PreparedTask): number {
+      let best = -1;
+      let bestScore = -Infinity;
+      let feasible = 0;
+      const consider = (j: number): boolean => {
+        if (!isEligible(j, task)) return false;
+        feasible += 1;
+        const s = score(j, task);
+        if (s > bestScore + 1e-12 || (s > bestScore - 1e-12 && j < best)) {
+          bestScore = s;
+          best = j;
+        }
+        return s >= goodEnough - 1e-12;
+      };
+      let isDone = false;
+      const first = bucketFor(task.request[0]!);
+      for (let step = 0; step < bucketCount && !isDone && feasible < maxCandidates; step++) {
+        const b = isSpreading ? bucketCount - 1 - step : first + step;
+        if (b < 0 || b >= bucketCount || (isSpreading && b < first)) break;
+        const list = buckets[b]!;
+        for (let k = 0; k < list.length && !isDone; k++) {
+          isDone = consider(list[k]!);
+        }
+      }
+      for (const entry of shapeList) {
+        if (isDone) break;
+        while (entry.next < entry.members.length && state.taskCount[entry.members[entry.next]!]! > 0)
+          entry.next += 1;
+        // The first empty node of a shape stands for all of them, unless it is reserved.
+        for (let k = entry.next; k < entry.members.length; k++) {
+          const j = entry.members[k]!;
+          if (state.taskCount[j]! > 0 || reserved[j] === 1) continue;
+          isDone = consider(j);
+          break;
+        }
+      }
+      if (best < 0) return -1;
+      const duration = task.task.expectedDurationSeconds;
+      occupy(
+        state,
+        best,
+        task.request,
+        task.task.constraints,
+        duration === undefined ? 0 : now + duration * 1000,
+      );
+      link(best);
+      return best;
+    },
+  };
+}

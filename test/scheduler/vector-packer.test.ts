@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { lowerBoundBins, lowerBoundL2 } from '../../scheduler/lower-bounds.js';
+import { packIdenticalBins, reduceBins } from '../../scheduler/vector-packer.js';
+
+function loads(sizes: readonly number[], dims: number, binOf: Int32Array, bins: number): number[][] {
+  const result = Array.from({ length: bins }, () => new Array<number>(dims).fill(0));
+  binOf.forEach((b, i) => {
+    for (let d = 0; d < dims; d++) result[b]![d]! += sizes[i * dims + d]!;
+  });
+  return result;
+}
+
+describe('lowerBoundL2', () => {
+  it('counts items larger than half the capacity one bin each', () => {
+    expect(lowerBoundL2([60, 60, 60, 10], 100)).toBe(3);
+  });
+
+  it('is at least the volume bound', () => {
+    expect(lowerBoundL2([30, 30, 30, 30, 30], 100)).toBe(2);
+  });
+
+  it('takes the largest bound over the resources', () => {
+    expect(lowerBoundBins(Float64Array.of(1, 90, 1, 90, 1, 90), Float64Array.of(10, 100))).toBe(3);
+  });
+});
+
+describe('packIdenticalBins', () => {
+  it('finds the exact-fill triples that first fit decreasing misses', () => {
+    const sizes = [49, 26, 25, 48, 27, 25, 47, 28, 25];
+    const result = packIdenticalBins(Float64Array.from(sizes), Float64Array.of(100));
+    expect(result.bins).toBe(3);
+    expect(result.isProvenOptimal).toBe(true);
+  });
+
+  it('never overfills a bin in any resource and stays at or above the lower bound', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.nat(),
+        (items, seed) => {
+          const sizes = items.flat();
+          const result = packIdenticalBins(Float64Array.from(sizes), Float64Array.of(100, 100), {
+            seed,
+            maxIterations: 300,
+          });
+          for (const load of loads(sizes, 2, result.binOf, result.bins)) {
+            expect(load[0]).toBeLessThanOrEqual(100);
+            expect(load[1]).toBeLessThanOrEqual(100);
+          }
+          expect(result.bins).toBeGreaterThanOrEqual(result.lowerBound);
+          expect(new Set(result.binOf).size).toBe(result.bins);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('gives the same packing for the same seed', () => {
+    const sizes = Float64Array.from({ length: 90 }, (_, i) => 10 + ((i * 37) % 60));
+    const a = packIdenticalBins(sizes, Float64Array.of(100), { seed: 7 });
+    const b = packIdenticalBins(sizes, Float64Array.of(100), { seed: 7 });
+    expect(Array.from(a.binOf)).toEqual(Array.from(b.binOf));
+  });
+});
+
+describe('reduceBins', () => {
+  it('removes a bin that a poor packing wasted', () => {
+    const sizes = Float64Array.of(4, 4, 3, 3, 3, 3);
+    const result = reduceBins(sizes, Float64Array.of(10), Int32Array.of(0, 0, 1, 1, 1, 2));
+    expect(result.bins).toBe(2);
+    for (const load of loads(Array.from(sizes), 1, result.binOf, result.bins))
+      expect(load[0]).toBeLessThanOrEqual(10);
+  });
+});
