@@ -20,6 +20,9 @@ export function installQuietRuntime(): void {
   if (isRuntimeInstalled) return;
   const level = process.env['GANTRY_LOG_LEVEL'] === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({
+    // The CLI owns its signals: `run` turns Ctrl-C into a cancel and must keep its workers alive until the
+    // cancellation has killed the containers; `worker` shuts down gracefully itself.
+    shutdownSignals: [],
     logger: new DefaultLogger(level, (entry) => {
       // A control worker has no activities and a node worker no workflows, by design: not worth a warning.
       if (/not polling for/.test(entry.message)) return;

@@ -1,5 +1,6 @@
 /** A cluster of Docker hosts: the inventory the cluster service schedules onto. Pure data and validation. */
 import { z } from 'zod';
+import { SCORERS, type ScheduleOptions } from '../scheduler/types.js';
 
 export const DockerEndpointSchema = z.union([
   z.object({ socketPath: z.string().startsWith('/') }).strict(),
@@ -24,10 +25,43 @@ export const NodeSpecSchema = z
   })
   .strict();
 
+const amounts = z.record(z.string(), z.number().nonnegative());
+
+/** How the cluster service schedules: passed to `schedule()` as its options. */
+export const SchedulingSchema = z
+  .object({
+    scorers: z.partialRecord(z.enum(SCORERS), z.number().nonnegative()).optional(),
+    softConstraintPenalty: z.number().nonnegative().optional(),
+    maxCandidates: z.number().int().positive().optional(),
+    goodEnoughScore: z.number().min(0).max(1).optional(),
+    durationWeight: z.number().nonnegative().optional(),
+    starvationSeconds: z.number().positive().optional(),
+    cpuPinning: z.boolean().optional(),
+    groups: z.record(z.string(), z.object({ guaranteed: amounts.optional() }).strict()).optional(),
+    nodeGroups: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            capacity: amounts,
+            attributes: z.record(z.string(), z.string()).optional(),
+            minSize: z.number().int().nonnegative(),
+            maxSize: z.number().int().nonnegative(),
+            minIdle: z.number().int().nonnegative().optional(),
+            maxIdle: z.number().int().nonnegative().optional(),
+            cooldownSeconds: z.number().nonnegative().optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict();
+
 export const ClusterSpecSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and "-"'),
     nodes: z.array(NodeSpecSchema).min(1),
+    scheduling: SchedulingSchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -47,3 +81,11 @@ export const ClusterSpecSchema = z
 export type DockerEndpoint = z.output<typeof DockerEndpointSchema>;
 export type NodeSpec = z.output<typeof NodeSpecSchema>;
 export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
+
+// NOTE: zod omits optional keys that were absent, so a parsed block never holds an explicit `undefined`; its
+// inferred type says `| undefined` only because zod cannot express exactOptionalPropertyTypes.
+export function toScheduleOptions(
+  scheduling: z.output<typeof SchedulingSchema> | undefined,
+): ScheduleOptions {
+  return (scheduling ?? {}) as ScheduleOptions;
+}

@@ -12,11 +12,11 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ClusterSpec } from '../common/cluster-spec.js';
+import { type ClusterSpec, toScheduleOptions } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
 import { freeResources } from '../scheduler/resources.js';
 import { schedule } from '../scheduler/schedule.js';
-import type { Allocation } from '../scheduler/types.js';
+import type { Allocation, ScalingAdvice } from '../scheduler/types.js';
 import {
   type ClusterSnapshot,
   type PlacementDecision,
@@ -44,6 +44,7 @@ export interface ClusterServiceInput {
   readonly allocations?: readonly OwnedAllocation[];
   readonly pending?: readonly PendingRequest[];
   readonly placements?: number;
+  readonly idleSince?: Readonly<Record<string, number>>;
 }
 
 // Well under Temporal's 50k-event limit; continue-as-new also happens earlier if the server suggests it.
@@ -55,6 +56,9 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   let pending: PendingRequest[] = [...(input.pending ?? [])];
   let placements = input.placements ?? 0;
   const reasons = new Map<string, string>();
+  let scaling: ScalingAdvice | undefined;
+  // When each node last became empty, for the autoscaler's scale-down cooldown.
+  const idleSince = new Map<string, number>(input.idleSince ? Object.entries(input.idleSince) : []);
   // Victims told to leave but still holding their resources until their run releases them.
   const evicting = new Set<string>();
   let isDirty = pending.length > 0;
@@ -132,34 +136,36 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
         enqueuedAt: p.enqueuedAt,
       })),
       placements,
+      ...(scaling ? { scaling } : {}),
     };
   }
 
-  async function notify(request: PendingRequest, decision: PlacementDecision): Promise<void> {
+  /** Signals a run; if the run is gone (cancelled, terminated), its reservation must not leak. */
+  async function signalRun(allocationKey: string, send: () => Promise<void>): Promise<void> {
     try {
-      await getExternalWorkflowHandle(request.runWorkflowId).signal(placementDecidedSignal, {
-        taskId: request.taskId,
-        decision,
-      });
+      await send();
     } catch {
-      // The run is gone (cancelled, terminated): its reservation must not leak.
-      allocations = allocations.filter((a) => a.taskId !== request.key);
+      allocations = allocations.filter((a) => a.taskId !== allocationKey);
+      evicting.delete(allocationKey);
       isDirty = true;
     }
   }
 
-  async function preempt(victim: OwnedAllocation, reason: string): Promise<void> {
-    try {
-      await getExternalWorkflowHandle(victim.runWorkflowId).signal(preemptTaskSignal, {
+  const notify = (request: PendingRequest, decision: PlacementDecision) =>
+    signalRun(request.key, () =>
+      getExternalWorkflowHandle(request.runWorkflowId).signal(placementDecidedSignal, {
+        taskId: request.taskId,
+        decision,
+      }),
+    );
+
+  const preempt = (victim: OwnedAllocation, reason: string) =>
+    signalRun(victim.taskId, () =>
+      getExternalWorkflowHandle(victim.runWorkflowId).signal(preemptTaskSignal, {
         taskId: victim.runTaskId,
         reason,
-      });
-    } catch {
-      allocations = allocations.filter((a) => a.taskId !== victim.taskId);
-      evicting.delete(victim.taskId);
-      isDirty = true;
-    }
-  }
+      }),
+    );
 
   async function iterate(): Promise<void> {
     const result = schedule({
@@ -180,7 +186,9 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
         ...(p.expectedDurationSeconds ? { expectedDurationSeconds: p.expectedDurationSeconds } : {}),
       })),
       now: Date.now(),
+      options: { ...toScheduleOptions(spec.scheduling), idleSince: Object.fromEntries(idleSince) },
     });
+    scaling = result.scaling;
     const byKey = new Map(pending.map((p) => [p.key, p]));
     const notices: Promise<void>[] = [];
     for (const decision of result.decisions) {
@@ -238,16 +246,32 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     await Promise.all(notices);
   }
 
+  function trackIdleNodes(): void {
+    const busy = new Set(allocations.map((a) => a.nodeId));
+    for (const node of spec.nodes) {
+      if (busy.has(node.id)) idleSince.delete(node.id);
+      else if (!idleSince.has(node.id)) idleSince.set(node.id, Date.now());
+    }
+  }
+
   for (;;) {
     await condition(() => isDirty || workflowInfo().continueAsNewSuggested);
     if (isDirty) {
       isDirty = false;
+      trackIdleNodes();
       await iterate();
+      trackIdleNodes();
     }
     const info = workflowInfo();
     if (!isDirty && (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof clusterService>({ spec, allocations, pending, placements });
+      await continueAsNew<typeof clusterService>({
+        spec,
+        allocations,
+        pending,
+        placements,
+        idleSince: Object.fromEntries(idleSince),
+      });
     }
   }
 }

@@ -5,7 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterSpec, DockerEndpoint } from '../common/cluster-spec.js';
 import type { Constraint, PipelineSpec, Tier } from '../pipeline/schema.js';
-import type { CpuAssignment, ResourceVector } from '../scheduler/types.js';
+import type { CpuAssignment, ResourceVector, ScalingAdvice } from '../scheduler/types.js';
 
 // ---- cluster service ---------------------------------------------------------------------------------
 
@@ -47,6 +47,8 @@ export interface ClusterSnapshot {
   readonly pending: readonly { readonly key: string; readonly reason: string; readonly enqueuedAt: number }[];
   /** Placements made since the service started (carried across continue-as-new). */
   readonly placements: number;
+  /** Autoscaling advice of the last iteration, when the cluster declares node groups. */
+  readonly scaling?: ScalingAdvice;
 }
 
 export const requestPlacementSignal = defineSignal<[PlacementRequest]>('requestPlacement');

@@ -89,6 +89,19 @@ export async function clusterShowCommand(options: { json: boolean }, config: Gan
       process.stdout.write(`  ${node.id.padEnd(12)} ${use}  tasks: ${node.allocations.length}\n`);
     }
     for (const p of snapshot.pending) process.stdout.write(`  queued ${p.key}: ${p.reason}\n`);
+    for (const up of snapshot.scaling?.scaleUp ?? []) {
+      const shape = Object.entries(up.capacity)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      process.stdout.write(
+        `  advice: add ${up.count} node(s) to group ${up.nodeGroup} (${shape}) to place ${up.taskIds.length} queued task(s)\n`,
+      );
+    }
+    for (const down of snapshot.scaling?.scaleDown ?? []) {
+      process.stdout.write(
+        `  advice: release idle node(s) ${down.nodeIds.join(', ')} of group ${down.nodeGroup}\n`,
+      );
+    }
     return ExitCode.Ok;
   } finally {
     await client.connection.close();

@@ -28,4 +28,20 @@ describe('ClusterSpecSchema', () => {
     });
     expect(spec.nodes[0]!.capacity).toEqual({ cpu: 8, memoryMiB: 1024, gpu: 2 });
   });
+
+  it('accepts a scheduling block and hands it to the scheduler as options', async () => {
+    const { toScheduleOptions } = await import('../../common/cluster-spec.js');
+    const spec = ClusterSpecSchema.parse({
+      name: 'c',
+      nodes: [node('n1')],
+      scheduling: { scorers: { binPacking: 1, spread: 0.5 }, cpuPinning: true, groups: { ml: { guaranteed: { cpu: 2 } } } },
+    });
+    expect(toScheduleOptions(spec.scheduling)).toEqual({ scorers: { binPacking: 1, spread: 0.5 }, cpuPinning: true, groups: { ml: { guaranteed: { cpu: 2 } } } });
+  });
+
+  it('names an unknown scorer with its path', () => {
+    const result = ClusterSpecSchema.safeParse({ name: 'c', nodes: [node('n1')], scheduling: { scorers: { binPackingg: 1 } } });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['scheduling.scorers', 'Unrecognized key: "binPackingg"']]);
+  });
 });
