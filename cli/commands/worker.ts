@@ -45,52 +45,61 @@ async function resolveCluster(
 
 export async function workerCommand(options: WorkerOptions, config: GantryConfig): Promise<number> {
   const client = await connectOrBringUp(config, []);
-  const cluster = await resolveCluster(options, config, client);
-  await client.connection.close();
-  const unknown = options.nodes.filter((id) => !cluster.nodes.some((n) => n.id === id));
-  if (unknown.length > 0) {
-    throw new GantryCliError(
-      `--node ${unknown[0]}: no such node in cluster "${cluster.name}" (nodes: ${cluster.nodes.map((n) => n.id).join(', ')})`,
-    );
-  }
   const connection = await connectWorker(config);
-  const workers: { name: string; worker: Worker }[] = [];
-  const isControl = options.isControlOnly || options.nodes.length === 0;
-  if (isControl) {
-    const bundlePath = await ensureWorkflowBundle(path.join(config.home, 'bundles'));
-    workers.push({
-      name: `control (${config.controlTaskQueue})`,
-      worker: await createControlWorker({
-        connection,
-        namespace: config.namespace,
-        taskQueue: config.controlTaskQueue,
-        bundlePath,
-      }),
-    });
-  }
-  const nodes = options.isControlOnly
-    ? []
-    : cluster.nodes.filter((n) => options.nodes.length === 0 || options.nodes.includes(n.id));
-  for (const node of nodes) {
-    workers.push({
-      name: `node ${node.id}`,
-      worker: await createNodeWorker({
-        connection,
-        namespace: config.namespace,
-        clusterName: cluster.name,
-        node,
-        logDir: config.logDir,
-        hostMountAllowlist: config.hostMountAllowlist,
-      }),
-    });
+  const workers: { name: string; worker: Worker; running: Promise<void> }[] = [];
+  const add = (name: string, worker: Worker) => workers.push({ name, worker, running: worker.run() });
+  const stop = () => workers.forEach(({ worker }) => worker.getState() === 'RUNNING' && worker.shutdown());
+  try {
+    // The control worker first: the cluster's inventory is read by querying its service, which needs it.
+    if (options.isControlOnly || options.nodes.length === 0) {
+      const bundlePath = await ensureWorkflowBundle(path.join(config.home, 'bundles'));
+      add(
+        `control (${config.controlTaskQueue})`,
+        await createControlWorker({
+          connection,
+          namespace: config.namespace,
+          taskQueue: config.controlTaskQueue,
+          bundlePath,
+        }),
+      );
+    }
+    const cluster = await resolveCluster(options, config, client);
+    const unknown = options.nodes.filter((id) => !cluster.nodes.some((n) => n.id === id));
+    if (unknown.length > 0) {
+      throw new GantryCliError(
+        `--node ${unknown[0]}: no such node in cluster "${cluster.name}" (nodes: ${cluster.nodes.map((n) => n.id).join(', ')})`,
+      );
+    }
+    const nodes = options.isControlOnly
+      ? []
+      : cluster.nodes.filter((n) => options.nodes.length === 0 || options.nodes.includes(n.id));
+    for (const node of nodes) {
+      add(
+        `node ${node.id}`,
+        await createNodeWorker({
+          connection,
+          namespace: config.namespace,
+          clusterName: cluster.name,
+          node,
+          logDir: config.logDir,
+          hostMountAllowlist: config.hostMountAllowlist,
+        }),
+      );
+    }
+  } catch (err) {
+    stop();
+    await Promise.allSettled(workers.map((w) => w.running));
+    await connection.close();
+    throw err;
+  } finally {
+    await client.connection.close();
   }
   process.stderr.write(
     `gantry worker: serving ${workers.map((w) => w.name).join(', ')} on ${config.temporalAddress}; Ctrl-C stops\n`,
   );
-  const stop = () => workers.forEach(({ worker }) => worker.getState() === 'RUNNING' && worker.shutdown());
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  await Promise.all(workers.map(({ worker }) => worker.run()));
+  await Promise.all(workers.map((w) => w.running));
   await connection.close();
   return ExitCode.Ok;
 }

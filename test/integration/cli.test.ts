@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -72,6 +72,49 @@ describe('the gantry CLI', () => {
 
     const status = await gantry('status', result.runId, '--json');
     expect(JSON.parse(status.stdout)).toEqual(result);
+  });
+
+  it('serves runs from a long-running `gantry worker`, which stops cleanly on SIGINT', async () => {
+    const worker = spawn('node', ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), 'worker'], {
+      env,
+      cwd: ROOT,
+    });
+    let stderr = '';
+    worker.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => worker.on('exit', resolve));
+    try {
+      for (let i = 0; i < 150 && !stderr.includes('Ctrl-C stops'); i++)
+        await new Promise((r) => setTimeout(r, 200));
+      expect(stderr).toContain(
+        `gantry worker: serving control (${env.GANTRY_CONTROL_TASK_QUEUE}), node local`,
+      );
+      const file = await pipelineFile(
+        'detached.yaml',
+        `name: cli-detached\ntasks:\n  - { id: t, image: gantry/busybox, command: [echo, hi] }\n`,
+      );
+      const started = await gantry('run', file, '--detach', '--json');
+      expect(started.code).toBe(0);
+      expect(started.stderr).not.toContain('workers in this process');
+      const { runId } = JSON.parse(started.stdout) as { runId: string };
+      let status: { status: string } = { status: 'running' };
+      for (let i = 0; i < 60 && status.status === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        status = JSON.parse((await gantry('status', runId, '--json')).stdout) as { status: string };
+      }
+      expect(status).toMatchObject({
+        status: 'succeeded',
+        tasks: { t: { status: 'succeeded', node: 'local' } },
+      });
+      const cluster = JSON.parse((await gantry('cluster', 'show', '--json')).stdout) as {
+        name: string;
+        nodes: { id: string }[];
+      };
+      expect(cluster.name).toBe(env.GANTRY_CLUSTER);
+      expect(cluster.nodes.map((n) => n.id)).toEqual(['local']);
+    } finally {
+      worker.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('exits 1 when a task fails', async () => {
