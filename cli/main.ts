@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { GantryActivityError } from '../activities/errors.js';
 import { loadConfig } from '../engine/config.js';
-import { GantryEngineError } from '../engine/errors.js';
+import { ClusterUpdateRejectedError, GantryEngineError, RunNotFoundError } from '../engine/errors.js';
 import { GantryPipelineError } from '../pipeline/errors.js';
 import { formatValidationError } from '../pipeline/format-issues.js';
 import {
@@ -41,7 +41,7 @@ function exitCodeFor(err: unknown): number {
     err instanceof GantryActivityError
   ) {
     process.stderr.write(`gantry: ${err.message}\n`);
-    return err instanceof GantryEngineError && err.name === 'RunNotFoundError'
+    return err instanceof RunNotFoundError || err instanceof ClusterUpdateRejectedError
       ? ExitCode.InvalidInput
       : ExitCode.Unavailable;
   }

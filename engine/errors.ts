@@ -38,3 +38,12 @@ export class ClusterUnavailableError extends GantryEngineError {
     this.clusterName = clusterName;
   }
 }
+
+export class ClusterUpdateRejectedError extends GantryEngineError {
+  readonly clusterName: string;
+  constructor(clusterName: string, reason: string, options?: { cause?: unknown }) {
+    super(`cluster "${clusterName}" refused the update: ${reason}`, options);
+    this.name = 'ClusterUpdateRejectedError';
+    this.clusterName = clusterName;
+  }
+}

@@ -2,6 +2,7 @@
 import {
   type Client,
   WorkflowFailedError,
+  WorkflowUpdateFailedError,
   type WorkflowHandle,
   WorkflowNotFoundError,
 } from '@temporalio/client';
@@ -19,7 +20,7 @@ import {
 } from '../workflows/definitions.js';
 import type { clusterService, runPipeline } from '../workflows/index.js';
 import type { GantryConfig } from './config.js';
-import { ClusterUnavailableError, RunNotFoundError } from './errors.js';
+import { ClusterUnavailableError, ClusterUpdateRejectedError, RunNotFoundError } from './errors.js';
 
 /** Starts the cluster's service if it is not running; an existing service keeps its own inventory. */
 export async function ensureClusterService(
@@ -41,9 +42,20 @@ export async function applyClusterSpec(
   spec: ClusterSpec,
 ): Promise<ClusterSnapshot> {
   await ensureClusterService(client, config, spec);
-  return client.workflow
-    .getHandle(clusterWorkflowId(spec.name))
-    .executeUpdate(configureClusterUpdate, { args: [spec] });
+  return configureCluster(client, spec);
+}
+
+/** Replaces a running service's inventory; the service's own refusal comes back as ClusterUpdateRejectedError. */
+export async function configureCluster(client: Client, spec: ClusterSpec): Promise<ClusterSnapshot> {
+  try {
+    return await client.workflow
+      .getHandle(clusterWorkflowId(spec.name))
+      .executeUpdate(configureClusterUpdate, { args: [spec] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new ClusterUpdateRejectedError(spec.name, err.cause?.message ?? err.message, { cause: err });
+    throw err;
+  }
 }
 
 export async function clusterSnapshot(

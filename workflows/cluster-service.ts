@@ -12,7 +12,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { type ClusterSpec, toScheduleOptions } from '../common/cluster-spec.js';
+import { z } from 'zod';
+import { type ClusterSpec, ClusterSpecSchema, toScheduleOptions } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
 import { freeResources } from '../scheduler/resources.js';
 import { schedule } from '../scheduler/schedule.js';
@@ -81,6 +82,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     isDirty = true;
   });
   setHandler(releaseRunSignal, ({ runWorkflowId }) => {
+    for (const a of allocations) if (a.runWorkflowId === runWorkflowId) evicting.delete(a.taskId);
     allocations = allocations.filter((a) => a.runWorkflowId !== runWorkflowId);
     pending = pending.filter((p) => p.runWorkflowId !== runWorkflowId);
     isDirty = true;
@@ -94,6 +96,9 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     },
     {
       validator: (next: ClusterSpec) => {
+        // Clients validate too, but the service is the source of truth: never take a malformed inventory.
+        const parsed = ClusterSpecSchema.safeParse(next);
+        if (!parsed.success) throw new Error(`invalid cluster spec: ${z.prettifyError(parsed.error)}`);
         const kept = new Set(next.nodes.map((n) => n.id));
         const stranded = allocations.filter((a) => !kept.has(a.nodeId));
         if (stranded.length > 0) {

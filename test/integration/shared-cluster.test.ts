@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Label } from '../../common/names.js';
-import { type TestCluster, docker, shTask, startTestCluster } from './harness.js';
+import { type TestCluster, docker, shTask, startTestCluster, waitFor } from './harness.js';
 import Docker from 'dockerode';
 
 interface Sample {
@@ -92,5 +92,37 @@ describe('a small cluster shared by concurrent runs', () => {
 
   it('leaves no container behind', async () => {
     expect((await docker.findContainers({ [Label.Pipeline]: 'share-a' })).length).toBe(0);
+  });
+
+  it('refuses an inventory update that is malformed or drops a busy node, and applies a valid one', async () => {
+    const { clusterSnapshot, configureCluster, waitForRun } = await import('../../engine/runs.js');
+    const { ClusterUpdateRejectedError } = await import('../../engine/errors.js');
+    const run = await cluster.start({
+      name: 'share-hold',
+      tasks: [shTask('hold', 'sleep 4', { resources: { cpu: 0.5, memoryMiB: 32 } })],
+    });
+    const busy = await waitFor(
+      'a busy node',
+      async () =>
+        (await clusterSnapshot(cluster.client, cluster.name))?.nodes.find((n) => n.allocations.length > 0)
+          ?.id,
+    );
+    const update = (spec: typeof cluster.spec) => configureCluster(cluster.client, spec);
+
+    const malformed = update({ ...cluster.spec, nodes: [] });
+    await expect(malformed).rejects.toBeInstanceOf(ClusterUpdateRejectedError);
+    await expect(malformed).rejects.toThrow(
+      /^cluster "share-\w+" refused the update: invalid cluster spec: .*nodes/s,
+    );
+    await expect(
+      update({ ...cluster.spec, nodes: cluster.spec.nodes.filter((n) => n.id !== busy) }),
+    ).rejects.toThrow(`cannot remove node "${busy}": it still runs 1 task(s)`);
+    const grown = {
+      ...cluster.spec,
+      nodes: cluster.spec.nodes.map((n) => ({ ...n, capacity: { ...n.capacity, memoryMiB: 512 } })),
+    };
+    const snapshot = await update(grown);
+    expect(snapshot.nodes.map((n) => n.capacity['memoryMiB'])).toEqual([512, 512]);
+    expect((await waitForRun(run.handle)).status).toBe('succeeded');
   });
 });
