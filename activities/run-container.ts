@@ -121,6 +121,19 @@ async function ensureImage(
   await runtime.pullImage(image);
 }
 
+// Docker can report the exit before it has processed the kernel's OOM event, so a SIGKILL exit (137)
+// without the flag is looked at again for a moment before it is taken as a plain kill.
+const OOM_FLAG_GRACE_MS = 2000;
+
+async function wasOomKilled(runtime: ContainerRuntime, id: string, exitCode: number): Promise<boolean> {
+  const deadline = Date.now() + (exitCode === 137 ? OOM_FLAG_GRACE_MS : 0);
+  for (;;) {
+    if ((await runtime.inspectContainer(id))?.isOomKilled) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 type Outcome =
   { kind: 'exited'; exitCode: number } | { kind: 'timedOut' } | { kind: 'cancelled'; reason: unknown };
 
@@ -183,8 +196,8 @@ export async function runContainerAttempt(
         tail,
       );
     }
-    const state = await runtime.inspectContainer(id);
-    if (state?.isOomKilled) {
+    const isOomKilled = await wasOomKilled(runtime, id, outcome.exitCode);
+    if (isOomKilled) {
       throw new TaskAttemptError(
         FailureType.OutOfMemory,
         `task "${input.taskId}" was OOM-killed: it needs more than memoryMiB=${input.memoryMiB}`,
