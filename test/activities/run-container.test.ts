@@ -1,0 +1,236 @@
+/**
+ * The container activity's own logic against an in-memory runtime: idempotency across attempts, pull
+ * policies, failure classification, cpuset and mount translation. Real Docker is covered in test/integration.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ContainerRuntime, ContainerSpec, ContainerState } from '../../activities/docker-runtime.js';
+import { ImageNotFoundError } from '../../activities/errors.js';
+import { createActivities } from '../../activities/index.js';
+import type { RunContainerInput } from '../../activities/types.js';
+
+class FakeRuntime implements ContainerRuntime {
+  images = new Set<string>(['gantry/busybox']);
+  isPullable = true;
+  exitCode = 0;
+  isOomKilled = false;
+  leftovers: ContainerState[] = [];
+  readonly calls: string[] = [];
+  readonly created: ContainerSpec[] = [];
+  async hasImage(image: string) {
+    return this.images.has(image);
+  }
+  async pullImage(image: string) {
+    this.calls.push(`pull ${image}`);
+    if (!this.isPullable) throw new ImageNotFoundError(image, 'pull access denied');
+    this.images.add(image);
+  }
+  async createContainer(spec: ContainerSpec) {
+    this.created.push(spec);
+    this.calls.push(`create ${spec.name}`);
+    return `id-${this.created.length}`;
+  }
+  async startContainer(id: string) {
+    this.calls.push(`start ${id}`);
+  }
+  async waitContainer() {
+    return this.exitCode;
+  }
+  async inspectContainer(id: string): Promise<ContainerState> {
+    return {
+      id,
+      name: id,
+      isRunning: false,
+      exitCode: this.exitCode,
+      isOomKilled: this.isOomKilled,
+      labels: {},
+    };
+  }
+  async findContainers() {
+    return this.leftovers;
+  }
+  async followLogs(_id: string, sink: Writable) {
+    sink.write('hello from the fake\n');
+  }
+  async killContainer(id: string) {
+    this.calls.push(`kill ${id}`);
+  }
+  async removeContainer(id: string) {
+    this.calls.push(`remove ${id}`);
+  }
+  async removeVolume(name: string) {
+    this.calls.push(`remove volume ${name}`);
+  }
+  async info() {
+    return { cpus: 2, memoryBytes: 2 ** 31, name: 'fake' };
+  }
+}
+
+function makeInput(overrides: Partial<RunContainerInput> = {}): RunContainerInput {
+  return {
+    runId: 'p-1',
+    pipeline: 'p',
+    taskId: 'train',
+    nodeId: 'n1',
+    image: 'gantry/busybox',
+    pullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', 'true'],
+    env: { KEY: 'value' },
+    cpu: 0.5,
+    memoryMiB: 64,
+    pidsLimit: 128,
+    nofileLimit: 1024,
+    network: 'none',
+    mounts: [],
+    timeoutSeconds: 60,
+    nonRetryableExitCodes: [2],
+    ...overrides,
+  };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+describe('runContainer', () => {
+  let runtime: FakeRuntime;
+  let logDir: string;
+  const run = (input: RunContainerInput, attempt = 1, allowlist: string[] = []) =>
+    new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR', () => undefined) }).run(
+      createActivities({ runtime, nodeId: 'n1', logDir, hostMountAllowlist: allowlist }).runContainer,
+      input,
+    );
+
+  beforeEach(async () => {
+    runtime = new FakeRuntime();
+    logDir = await mkdtemp(path.join(os.tmpdir(), 'gantry-unit-'));
+  });
+
+  it('removes the containers an earlier attempt left behind before it creates its own, and its own at the end', async () => {
+    runtime.leftovers = [
+      { id: 'old', name: 'gantry-p-1-train-1', isRunning: true, exitCode: 0, isOomKilled: false, labels: {} },
+    ];
+    const result = await run(makeInput(), 2);
+    expect(result).toMatchObject({
+      exitCode: 0,
+      attempt: 2,
+      node: 'n1',
+      containerName: 'gantry-p-1-train-2',
+    });
+    expect(runtime.calls).toEqual(['remove old', 'create gantry-p-1-train-2', 'start id-1', 'remove id-1']);
+  });
+
+  it('names, labels and limits the container from the task and tells it where it runs', async () => {
+    await run(makeInput(), 3);
+    expect(runtime.created[0]).toMatchObject({
+      name: 'gantry-p-1-train-3',
+      labels: {
+        'gantry.run': 'p-1',
+        'gantry.task': 'train',
+        'gantry.attempt': '3',
+        'gantry.pipeline': 'p',
+        'gantry.node': 'n1',
+      },
+      env: {
+        KEY: 'value',
+        GANTRY_RUN_ID: 'p-1',
+        GANTRY_TASK_ID: 'train',
+        GANTRY_ATTEMPT: '3',
+        GANTRY_WORKSPACE: '/workspace',
+      },
+      cpu: 0.5,
+      memoryMiB: 64,
+      pidsLimit: 128,
+      nofileLimit: 1024,
+      network: 'none',
+      volumes: [{ name: 'gantry-ws-p-1', target: '/workspace' }],
+    });
+  });
+
+  it.each([
+    ['IfNotPresent', true, []],
+    ['IfNotPresent', false, ['pull gantry/busybox']],
+    ['Always', true, ['pull gantry/busybox']],
+  ] as const)(
+    'with pullPolicy %s and the image present=%s, pulls %j',
+    async (pullPolicy, isPresent, pulls) => {
+      if (!isPresent) runtime.images.clear();
+      await run(makeInput({ pullPolicy }));
+      expect(runtime.calls.filter((c) => c.startsWith('pull'))).toEqual(pulls);
+    },
+  );
+
+  it('fails a missing image with pullPolicy Never as non-retryable without pulling', async () => {
+    runtime.images.clear();
+    const failure = await failureOf(run(makeInput({ pullPolicy: 'Never' })));
+    expect(failure).toMatchObject({ type: 'ImageNotFound', nonRetryable: true });
+    expect(failure.message).toBe(
+      'image "gantry/busybox" not found: not on this node and pullPolicy is Never',
+    );
+    expect(runtime.calls).toEqual([]);
+  });
+
+  it('fails an image that cannot be pulled as non-retryable', async () => {
+    runtime.images.clear();
+    runtime.isPullable = false;
+    expect(await failureOf(run(makeInput()))).toMatchObject({ type: 'ImageNotFound', nonRetryable: true });
+  });
+
+  it('makes an exit code listed in nonRetryableExitCodes non-retryable, with the attempt, code, node and output', async () => {
+    runtime.exitCode = 2;
+    const failure = await failureOf(run(makeInput(), 4));
+    expect(failure).toMatchObject({ type: 'NonRetryableExitCode', nonRetryable: true });
+    expect(failure.message).toBe('task "train" exited with code 2 (listed in nonRetryableExitCodes)');
+    expect(failure.details).toEqual([
+      { attempt: 4, exitCode: 2, node: 'n1', logTail: 'hello from the fake\n' },
+    ]);
+    expect(runtime.calls.at(-1)).toBe('remove id-1');
+  });
+
+  it('leaves any other non-zero exit code to the retry policy', async () => {
+    runtime.exitCode = 1;
+    expect(await failureOf(run(makeInput()))).toMatchObject({
+      type: 'ExitCode',
+      nonRetryable: false,
+      message: 'task "train" exited with code 1',
+    });
+  });
+
+  it('reports an OOM kill as OutOfMemory, not retried', async () => {
+    runtime.exitCode = 137;
+    runtime.isOomKilled = true;
+    expect(await failureOf(run(makeInput()))).toMatchObject({ type: 'OutOfMemory', nonRetryable: true });
+  });
+
+  it('turns a cpu pinning decision into a cpuset and cpu shares', async () => {
+    await run(makeInput({ cpu: 2.2, cpuset: { exclusiveCores: [0, 1], fragment: { core: 3, share: 0.2 } } }));
+    expect(runtime.created[0]!.cpuset).toEqual({ cpus: '0,1,3', shares: 2253 });
+  });
+
+  it('binds a host path only under the worker allowlist', async () => {
+    const mount = { hostPath: '/data/sets/mnist', containerPath: '/data', readOnly: true };
+    await run(makeInput({ mounts: [mount] }), 1, ['/data']);
+    expect(runtime.created[0]!.binds).toEqual([
+      { hostPath: '/data/sets/mnist', target: '/data', readOnly: true },
+    ]);
+
+    const failure = await failureOf(
+      run(makeInput({ mounts: [{ ...mount, hostPath: '/data-other/x' }] }), 1, ['/data']),
+    );
+    expect(failure).toMatchObject({ type: 'HostMountNotAllowed', nonRetryable: true });
+    expect(failure.message).toBe(
+      'host mount "/data-other/x" is not under the worker\'s allowlist [/data] (set GANTRY_HOST_MOUNT_ALLOWLIST)',
+    );
+  });
+});
