@@ -106,11 +106,11 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 describe('runContainer', () => {
   let runtime: FakeRuntime;
   let logDir: string;
-  const run = (input: RunContainerInput, attempt = 1, allowlist: string[] = []) =>
-    new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR', () => undefined) }).run(
-      createActivities({ runtime, nodeId: 'n1', logDir, hostMountAllowlist: allowlist }).runContainer,
-      input,
-    );
+  const run = (input: RunContainerInput, attempt = 1, allowlist: string[] = []) => {
+    const activities = createActivities({ runtime, nodeId: 'n1', logDir, hostMountAllowlist: allowlist });
+    const env = new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR', () => undefined) });
+    return env.run((i: RunContainerInput) => activities.runContainer(i), input);
+  };
 
   beforeEach(async () => {
     runtime = new FakeRuntime();
