@@ -53,8 +53,16 @@ if [[ -n "$preexisting" ]]; then
 fi
 
 log "vitest run${*:+ $*} (TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS)"
+results="$(mktemp)"
 set +e
-npx vitest run "$@"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
 rc=$?
 set -e
+# One plain closing line, the same in every environment: "N passed, N failed[, N skipped]".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ""}`);
+' "$results" 2>/dev/null || true
+rm -f "$results"
 exit "$rc"
