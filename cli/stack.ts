@@ -66,7 +66,7 @@ export async function connectOrBringUp(config: GantryConfig, images: readonly st
   try {
     client = await connectClient(config);
   } catch (err) {
-    if (!(err instanceof TemporalUnavailableError) || process.env['TEMPORAL_ADDRESS']) throw err;
+    if (!(err instanceof TemporalUnavailableError) || config.isAddressConfigured) throw err;
     process.stderr.write(
       `gantry: no Temporal server at ${config.temporalAddress}; bringing up the local stack\n`,
     );

@@ -6,6 +6,8 @@ import { DEFAULT_CLUSTER_NAME, DEFAULT_CONTROL_TASK_QUEUE } from '../common/name
 export interface GantryConfig {
   readonly home: string;
   readonly temporalAddress: string;
+  /** True when the user named the address; then nothing is started in its place. */
+  readonly isAddressConfigured: boolean;
   readonly namespace: string;
   readonly controlTaskQueue: string;
   readonly clusterName: string;
@@ -19,6 +21,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GantryConfig {
   return {
     home,
     temporalAddress: env['TEMPORAL_ADDRESS'] ?? '127.0.0.1:7233',
+    isAddressConfigured: env['TEMPORAL_ADDRESS'] !== undefined,
     namespace: env['TEMPORAL_NAMESPACE'] ?? 'default',
     controlTaskQueue: env['GANTRY_CONTROL_TASK_QUEUE'] ?? DEFAULT_CONTROL_TASK_QUEUE,
     clusterName: env['GANTRY_CLUSTER'] ?? DEFAULT_CLUSTER_NAME,

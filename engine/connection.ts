@@ -11,7 +11,10 @@ export async function connectClient(config: GantryConfig): Promise<Client> {
     const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' });
     return new Client({ connection, namespace: config.namespace });
   } catch (err) {
-    throw new TemporalUnavailableError(config.temporalAddress, { cause: err });
+    throw new TemporalUnavailableError(config.temporalAddress, {
+      cause: err,
+      isConfigured: config.isAddressConfigured,
+    });
   }
 }
 
@@ -19,7 +22,10 @@ export async function connectWorker(config: GantryConfig): Promise<NativeConnect
   try {
     return await NativeConnection.connect({ address: config.temporalAddress });
   } catch (err) {
-    throw new TemporalUnavailableError(config.temporalAddress, { cause: err });
+    throw new TemporalUnavailableError(config.temporalAddress, {
+      cause: err,
+      isConfigured: config.isAddressConfigured,
+    });
   }
 }
 

@@ -8,8 +8,13 @@ export class GantryEngineError extends Error {
 
 export class TemporalUnavailableError extends GantryEngineError {
   readonly address: string;
-  constructor(address: string, options?: { cause?: unknown }) {
-    super(`no Temporal server answers at ${address} (run \`gantry up\`, or set TEMPORAL_ADDRESS)`, options);
+  constructor(address: string, options?: { cause?: unknown; isConfigured?: boolean }) {
+    super(
+      options?.isConfigured
+        ? `no Temporal server answers at ${address}, the address TEMPORAL_ADDRESS names`
+        : `no Temporal server answers at ${address} (run \`gantry up\`, or set TEMPORAL_ADDRESS)`,
+      options,
+    );
     this.name = 'TemporalUnavailableError';
     this.address = address;
   }
