@@ -2,6 +2,8 @@
  * `npm run --silent pack -- FILE [--optimize-ms N]`: packs the tasks of FILE onto its nodes and prints
  * {"assignments","unplaced","nodesUsed","millis"}. millis covers scheduling only, not parsing.
  * Exit codes: 0 done, 2 bad input or usage.
+ * From 5,000 tasks schedule() by default re-packs each node shape by best-fit decreasing without the local
+ * search (see LARGE_BATCH_TASKS in scheduler/schedule.ts), so on large batches --optimize-ms bounds little.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';

@@ -68,13 +68,7 @@ export function buildClusterState(input: ScheduleInput): ClusterState {
     setCount: new Map(),
     hardSetCount: new Map(),
     balanceCount: new Map(),
-    shape: nodes.map((node) =>
-      JSON.stringify([
-        resources.map((name) => node.capacity[name] ?? 0),
-        Object.entries(node.attributes).sort(([a], [b]) => compareIds(a, b)),
-        node.nodeGroup ?? '',
-      ]),
-    ),
+    shape: nodes.map((node) => shapeKey(node, resources)),
   };
   const sortedAllocations = [...input.allocations].sort((a, b) => compareIds(a.taskId, b.taskId));
   for (const allocation of sortedAllocations) {
@@ -88,6 +82,17 @@ export function buildClusterState(input: ScheduleInput): ClusterState {
     occupy(state, j, request, allocation.constraints, end);
   }
   return state;
+}
+
+/** Equal for nodes that are interchangeable while empty: same capacities, attributes and node group. */
+function shapeKey(node: ClusterNode, resources: readonly string[]): string {
+  let key = '';
+  for (const name of resources) key += `${node.capacity[name] ?? 0},`;
+  const names = Object.keys(node.attributes);
+  if (names.length > 1) names.sort(compareIds);
+  // JSON string literals keep the encoding unambiguous whatever the names and values contain.
+  for (const name of names) key += `${JSON.stringify(name)}:${JSON.stringify(node.attributes[name])},`;
+  return `${key}|${JSON.stringify(node.nodeGroup ?? '')}`;
 }
 
 /** Records a task on node `j`: resources, counts, constraint sets and expected end. */

@@ -18,6 +18,8 @@ interface GroupQueue {
   next: number;
   readonly used: Float64Array;
   readonly guaranteed: Float64Array | undefined;
+  /** Dominant share, kept current as `used` grows. */
+  share: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export function serveFairly(
         next: 0,
         used: new Float64Array(dims),
         guaranteed: spec && Float64Array.from(resources, (r) => spec[r] ?? 0),
+        share: 0,
       };
       queues.set(name, queue);
     }
@@ -81,6 +84,7 @@ export function serveFairly(
     }
     return isBelow;
   };
+  for (const queue of list) queue.share = share(queue);
   for (;;) {
     if (shouldStop()) return;
     let pick: GroupQueue | undefined;
@@ -91,12 +95,13 @@ export function serveFairly(
         continue;
       }
       const below = Number(isBelowGuarantee(pick)) - Number(isBelowGuarantee(queue));
-      if (below < 0 || (below === 0 && share(queue) < share(pick) - 1e-12)) pick = queue;
+      if (below < 0 || (below === 0 && queue.share < pick.share - 1e-12)) pick = queue;
     }
     if (!pick) return;
     const task = pick.tasks[pick.next++]!;
     if (place(task)) {
       for (let d = 0; d < dims; d++) pick.used[d] = pick.used[d]! + task.request[d]!;
+      pick.share = share(pick);
     }
   }
 }

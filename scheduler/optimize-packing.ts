@@ -37,13 +37,13 @@ export function optimizePacking(
     if (j >= 0 && task.task.constraints.length > 0) blocked[j] = 1;
   });
   const byShape = new Map<string, { nodes: number[]; items: number[] }>();
-  tasks.forEach((_, i) => {
+  for (let i = 0; i < tasks.length; i++) {
     const j = nodeOf[i]!;
-    if (j < 0 || wasEmpty[j] === 0 || blocked[j] === 1) return;
+    if (j < 0 || wasEmpty[j] === 0 || blocked[j] === 1) continue;
     let entry = byShape.get(state.shape[j]!);
     if (!entry) byShape.set(state.shape[j]!, (entry = { nodes: [], items: [] }));
     entry.items.push(i);
-  });
+  }
   let hasMoved = false;
   for (const [, entry] of [...byShape].sort(([a], [b]) => compareIds(a, b))) {
     const nodes = [...new Set(entry.items.map((i) => nodeOf[i]!))].sort((a, b) => a - b);
@@ -53,26 +53,31 @@ export function optimizePacking(
     for (let d = 0; d < dims; d++) if (entry.items.some((i) => tasks[i]!.request[d]! > 0)) used.push(d);
     const capacity = Float64Array.from(used, (d) => state.capacity[first * dims + d]!);
     const sizes = new Float64Array(entry.items.length * used.length);
-    entry.items.forEach((i, k) =>
-      used.forEach((d, u) => (sizes[k * used.length + u] = tasks[i]!.request[d]!)),
-    );
+    for (let k = 0; k < entry.items.length; k++) {
+      const request = tasks[entry.items[k]!]!.request;
+      for (let u = 0; u < used.length; u++) sizes[k * used.length + u] = request[used[u]!]!;
+    }
     const options = {
       maxIterations: settings.maxIterations,
       seed: settings.seed,
+      // Without a search the bound only labels the result; 0 is a valid bound and spares computing L2.
+      ...(settings.maxIterations === 0 && used.length > 1 ? { lowerBound: 0 } : {}),
       ...(settings.clock && settings.deadline !== undefined
         ? { clock: settings.clock, deadline: settings.deadline }
         : {}),
     };
-    const current = Int32Array.from(entry.items, (i) => nodes.indexOf(nodeOf[i]!));
+    const binOfNode = new Map(nodes.map((j, b) => [j, b]));
+    const current = Int32Array.from(entry.items, (i) => binOfNode.get(nodeOf[i]!)!);
     let result: VectorPackResult | undefined;
     if (used.length === 1 || entry.items.length <= FULL_REPACK_LIMIT) {
       result = packIdenticalBins(sizes, capacity, options);
     }
-    if (!result || (result.bins >= nodes.length && !result.isProvenOptimal)) {
+    const canSearch = settings.maxIterations > 0;
+    if (canSearch && (!result || (result.bins >= nodes.length && !result.isProvenOptimal))) {
       const reduced = reduceBins(sizes, capacity, current, options);
       if (!result || reduced.bins < result.bins) result = reduced;
     }
-    if (result.bins >= nodes.length) continue;
+    if (!result || result.bins >= nodes.length) continue;
     const bins = result;
     // Same free space before and after on the untouched nodes; only these nodes change.
     for (const j of nodes)

@@ -31,22 +31,34 @@ export interface Placer {
 
 const DEFAULT_WEIGHTS: Partial<Record<ScorerName, number>> = { binPacking: 1, stranding: 0.25 };
 
-export function prepareTask(state: ClusterState, task: PendingTask, maxCapacity: Float64Array): PreparedTask {
-  const request = new Float64Array(state.dims);
+const NO_CONSTRAINTS: readonly Constraint[] = [];
+
+/**
+ * `request` may be handed in as a view of one shared buffer, so a large batch allocates one backing store
+ * instead of one per task (cheaper to allocate and for the garbage collector).
+ */
+export function prepareTask(
+  state: ClusterState,
+  task: PendingTask,
+  maxCapacity: Float64Array,
+  request: Float64Array = new Float64Array(state.dims),
+): PreparedTask {
+  const { resources, dims } = state;
   const requested: number[] = [];
   let size = 0;
-  state.resources.forEach((name, d) => {
-    const amount = task.request[name] ?? 0;
+  for (let d = 0; d < dims; d++) {
+    const amount = task.request[resources[d]!] ?? 0;
     request[d] = amount;
     if (amount > 0) requested.push(d);
     size += maxCapacity[d]! > 0 ? amount / maxCapacity[d]! : amount;
-  });
+  }
+  const constraints = task.constraints;
   return {
     task,
     request,
     requested: Int32Array.from(requested),
-    hard: task.constraints.filter((c) => c.hard),
-    soft: task.constraints.filter((c) => !c.hard),
+    hard: constraints.length === 0 ? NO_CONSTRAINTS : constraints.filter((c) => c.hard),
+    soft: constraints.length === 0 ? NO_CONSTRAINTS : constraints.filter((c) => !c.hard),
     size,
   };
 }
@@ -96,6 +108,10 @@ export function createPlacer(
   for (let j = 0; j < nodes.length; j++) maxCpu = Math.max(maxCpu, capacity[j * dims]!);
   const bucketCount = 256;
   const buckets: number[][] = Array.from({ length: bucketCount }, () => []);
+  // Upper bound of the free memory (resource 1) of any node in each bucket, tightened whenever a bucket is
+  // scanned to its end: a bucket whose bound is below a task's memory is skipped without touching its nodes.
+  const bucketMaxMem = new Float64Array(bucketCount);
+  const hasMem = dims > 1;
   const bucketOf = new Int32Array(nodes.length).fill(-1);
   const slotOf = new Int32Array(nodes.length);
   const bucketFor = (cpuFree: number): number =>
@@ -122,12 +138,14 @@ export function createPlacer(
     bucketOf[j] = b;
     slotOf[j] = buckets[b]!.length;
     buckets[b]!.push(j);
+    if (hasMem && free[j * dims + 1]! > bucketMaxMem[b]!) bucketMaxMem[b] = free[j * dims + 1]!;
   };
   const shapes = new Map<string, { members: number[]; next: number }>();
   let shapeList: { members: number[]; next: number }[] = [];
   const rebuild = (): void => {
     for (const list of buckets) list.length = 0;
     bucketOf.fill(-1);
+    bucketMaxMem.fill(0);
     for (const entry of shapes.values()) {
       entry.members.length = 0;
       entry.next = 0;
@@ -233,16 +251,29 @@ export function createPlacer(
       };
       let isDone = false;
       const first = bucketFor(task.request[0]!);
+      const cpu = task.request[0]!;
+      const mem = hasMem ? task.request[1]! : 0;
       for (let step = 0; step < bucketCount && !isDone && feasible < maxCandidates; step++) {
         const b = isSpreading ? bucketCount - 1 - step : first + step;
         if (b < 0 || b >= bucketCount || (isSpreading && b < first)) break;
         const list = buckets[b]!;
-        for (let k = 0; k < list.length && !isDone; k++) {
-          isDone = consider(list[k]!);
+        if (list.length === 0 || (hasMem && mem > bucketMaxMem[b]! + EPSILON)) continue;
+        let maxMem = 0;
+        let k = 0;
+        for (; k < list.length && !isDone; k++) {
+          const j = list[k]!;
+          // Cheap necessary condition before the full eligibility check: room in cpu and memory.
+          const nodeMem = hasMem ? free[j * dims + 1]! : 0;
+          if (nodeMem > maxMem) maxMem = nodeMem;
+          if (cpu > free[j * dims]! + EPSILON || mem > nodeMem + EPSILON) continue;
+          isDone = consider(j);
         }
+        if (k === list.length && hasMem) bucketMaxMem[b] = maxMem;
       }
+      // An empty node scores at most 0 when packing, so a used node already above that cannot be beaten.
+      const isEmptyUseless = !isSpreading && bestScore > 1e-9;
       for (const entry of shapeList) {
-        if (isDone) break;
+        if (isDone || isEmptyUseless) break;
         while (entry.next < entry.members.length && state.taskCount[entry.members[entry.next]!]! > 0)
           entry.next += 1;
         // The first empty node of a shape stands for all of them, unless it is reserved.

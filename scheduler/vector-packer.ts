@@ -2,9 +2,11 @@
  * Packs items with several resources into the fewest identical bins (nodes of one shape).
  * Guarantees: no bin is overfilled in any resource; deterministic for a given seed; stops as soon as the
  * bin count meets the lower bound (then the packing is provably optimal).
- * Method: best-fit decreasing, then a bin-elimination local search in the spirit of consistent neighbourhood
- * search (Buljubašić and Vasquez, Computers & Operations Research 76, 2016): empty the lightest bin into a
- * pool, then swap up to two pool items against up to two bin items whenever that shrinks the pool, with a
+ * Method: for one resource, first the exact-fill search when the lower bound forces every bin to be full
+ * (exact-fill.ts), then bin completion at the lower bound and MBS' (bin-completion.ts); for several resources,
+ * best-fit decreasing over bins sorted by slack. Then a bin-elimination local search in the spirit of
+ * consistent neighbourhood search (Buljubašić and Vasquez, Computers & Operations Research 76, 2016): empty
+ * the lightest bin into a pool, then swap up to two pool items against up to two bin items whenever that shrinks the pool, with a
  * tabu kick when stuck. Each iteration is O(bins · k² · p²) for k items per bin and p pool items; the search
  * is bounded by an iteration budget and an optional clock.
  */
@@ -20,10 +22,15 @@ import {
   residual,
   type SearchState,
 } from './pack-state.js';
+import { packExactFill } from './exact-fill.js';
 import { createPrng } from './prng.js';
 
 const MINIMUM_SLACK_NODE_BUDGET = 5_000;
 const EXACT_NODE_BUDGET = 1_000_000;
+const EXACT_FILL_NODE_BUDGET = 2_000;
+const EXACT_FILL_ATTEMPTS = 200;
+// Share of the remaining time the exact-fill search may take, so the fallback still has time when it fails.
+const EXACT_FILL_TIME_SHARE = 0.8;
 
 export interface VectorPackOptions {
   readonly seed?: number;
@@ -58,7 +65,25 @@ export function packIdenticalBins(
     (a, b) => state.weight[b]! - state.weight[a]! || a - b,
   );
   if (dims === 1) {
-    // First an exact attempt at the lower bound; when it runs out of budget, MBS' then local search.
+    // When the lower bound forces every bin to be exactly full, the exact-fill search first.
+    const { clock, deadline } = options;
+    const exactDeadline =
+      clock && deadline !== undefined ? clock() + (deadline - clock()) * EXACT_FILL_TIME_SHARE : undefined;
+    const exactFill = packExactFill(sizes, capacity[0]!, lowerBound, {
+      nodeBudget: EXACT_FILL_NODE_BUDGET,
+      attempts: EXACT_FILL_ATTEMPTS,
+      seed: options.seed ?? 1,
+      isOutOfTime: () => clock !== undefined && exactDeadline !== undefined && clock() > exactDeadline,
+    });
+    if (exactFill !== undefined) {
+      for (let b = 0; b < lowerBound; b++) {
+        state.bins.push([]);
+        state.load.push([0]);
+      }
+      for (let i = 0; i < n; i++) addItem(state, exactFill[i]!, i);
+      return finish(state, n, lowerBound, options);
+    }
+    // Then an exact attempt at the lower bound; when it runs out of budget, MBS' then local search.
     const exact = completeBins(state, order, lowerBound, EXACT_NODE_BUDGET);
     if (exact !== undefined) {
       exact.forEach((items, b) => {
@@ -71,25 +96,79 @@ export function packIdenticalBins(
     fillBinsMinimumSlack(state, order, MINIMUM_SLACK_NODE_BUDGET);
     return finish(state, n, lowerBound, options);
   }
+  bestFitDecreasing(state, order);
+  return finish(state, n, lowerBound, options);
+}
+
+/**
+ * Best fit, items in the given order, on flat arrays (the hot loop of large batches): the bin left with the
+ * least total slack wins, the lowest bin among equal slacks. Open bins are kept sorted by (slack, bin), so an
+ * item only visits the bins with enough total room, tightest first, and stops at the first that fits in every
+ * resource: O(n · (log B + V + B)) where V is the visited bins and the B term is a block move of the sorted
+ * arrays, instead of O(n · B · R) for a full scan.
+ */
+function bestFitDecreasing(state: SearchState, order: readonly number[]): void {
+  const { dims, size, weight } = state;
+  const n = order.length;
+  const load = new Float64Array(n * dims);
+  const slack = new Float64Array(n);
+  const binOf = new Int32Array(n);
+  const sortedBin = new Int32Array(n);
+  let bins = 0;
+  // First position whose (slack, bin) is not below (s, b).
+  const positionOf = (s: number, b: number, hi: number): number => {
+    let lo = 0;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = sortedBin[mid]!;
+      if (slack[other]! < s || (slack[other] === s && other < b)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   for (const item of order) {
+    const need = weight[item]!;
     let best = -1;
-    let bestSlack = Infinity;
-    for (let b = 0; b < state.bins.length; b++) {
-      if (!fitsIn(state, state.load[b]!, item)) continue;
-      const slack = residual(state, state.load[b]!) - state.weight[item]!;
-      if (slack < bestSlack - EPSILON) {
-        bestSlack = slack;
+    let at = positionOf(need - EPSILON * dims, -1, bins);
+    for (; at < bins; at++) {
+      const b = sortedBin[at]!;
+      let isFit = true;
+      for (let d = 0; d < dims; d++) {
+        if (load[b * dims + d]! + size[item * dims + d]! > 1 + EPSILON) {
+          isFit = false;
+          break;
+        }
+      }
+      if (isFit) {
         best = b;
+        break;
       }
     }
     if (best < 0) {
-      state.bins.push([]);
-      state.load.push(new Array<number>(dims).fill(0));
-      best = state.bins.length - 1;
+      best = bins;
+      slack[best] = dims;
+      at = bins;
+      sortedBin[at] = best;
+      bins += 1;
     }
-    addItem(state, best, item);
+    for (let d = 0; d < dims; d++) load[best * dims + d] = load[best * dims + d]! + size[item * dims + d]!;
+    slack[best] = slack[best]! - need;
+    binOf[item] = best;
+    // The bin's slack shrank: move it down to its new place.
+    const to = positionOf(slack[best]!, best, at);
+    if (to < at) {
+      sortedBin.copyWithin(to + 1, to, at);
+      sortedBin[to] = best;
+    }
   }
-  return finish(state, n, lowerBound, options);
+  const firstBin = state.bins.length;
+  for (let b = 0; b < bins; b++) {
+    state.bins.push([]);
+    const binLoad = new Array<number>(dims);
+    for (let d = 0; d < dims; d++) binLoad[d] = load[b * dims + d]!;
+    state.load.push(binLoad);
+  }
+  for (const item of order) state.bins[firstBin + binOf[item]!]!.push(item);
 }
 
 /** Improves an existing packing (`binOf`, bins 0..bins-1) with the bin-elimination search. */
@@ -131,7 +210,10 @@ function finish(
     budget -= spent;
   }
   const binOf = new Int32Array(n);
-  state.bins.forEach((items, b) => items.forEach((i) => (binOf[i] = b)));
+  for (let b = 0; b < state.bins.length; b++) {
+    const items = state.bins[b]!;
+    for (let k = 0; k < items.length; k++) binOf[items[k]!] = b;
+  }
   return { binOf, bins: state.bins.length, lowerBound, isProvenOptimal: state.bins.length <= lowerBound };
 }
 

@@ -20,6 +20,32 @@ describe('lowerBoundL2', () => {
     expect(lowerBoundL2([30, 30, 30, 30, 30], 100)).toBe(2);
   });
 
+  it('adds the bins the small items overflow into beside the items over half a bin', () => {
+    // Three items just over half a bin, and 100 distinct small items that fit only one per big item's bin:
+    // with threshold 20 (the smallest of them) the small ones overflow into more bins than the volume says.
+    const small = Array.from({ length: 100 }, (_, i) => 20 + i * 0.001);
+    expect(lowerBoundL2([51, 51, 51, ...small], 100)).toBe(
+      3 + Math.ceil((small.reduce((s, v) => s + v, 0) - 3 * 49) / 100),
+    );
+  });
+
+  it('never exceeds the bins a first fit decreasing packing uses', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 80 }), (sizes) => {
+        const loads: number[] = [];
+        for (const size of [...sizes].sort((a, b) => b - a)) {
+          const b = loads.findIndex((load) => load + size <= 100);
+          if (b < 0) loads.push(size);
+          else loads[b] = loads[b]! + size;
+        }
+        const bound = lowerBoundL2(sizes, 100);
+        expect(bound).toBeLessThanOrEqual(loads.length);
+        expect(bound).toBeGreaterThanOrEqual(Math.ceil(sizes.reduce((s, v) => s + v, 0) / 100));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('takes the largest bound over the resources', () => {
     expect(lowerBoundBins(Float64Array.of(1, 90, 1, 90, 1, 90), Float64Array.of(10, 100))).toBe(3);
   });
@@ -57,6 +83,14 @@ describe('packIdenticalBins', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('packs one-decimal triplets into exactly full bins through the exact-fill search', () => {
+    const sizes = [36.6, 26.8, 36.6, 43.0, 26.3, 30.7, 41.4, 28.7, 29.9, 49.5, 25.1, 25.4];
+    const result = packIdenticalBins(Float64Array.from(sizes), Float64Array.of(100));
+    expect(result.bins).toBe(4);
+    expect(result.isProvenOptimal).toBe(true);
+    for (const load of loads(sizes, 1, result.binOf, result.bins)) expect(load[0]).toBeCloseTo(100, 9);
   });
 
   it('gives the same packing for the same seed', () => {
