@@ -4,13 +4,11 @@
  * Writes bench/results/orlib.{json,md}. Run: npm run bench:orlib
  */
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { createPrng } from '../scheduler/prng.js';
-import { schedule } from '../scheduler/schedule.js';
-import type { ScheduleInput } from '../scheduler/types.js';
 import { bestFitArrival, firstFitDecreasing } from './lib/baselines.js';
 import { readOrlibFile, type OrlibInstance } from './lib/orlib-data.js';
 import { writeReport } from './lib/report.js';
+import { packOnIdenticalNodes } from './lib/run-gantry.js';
 
 const DATA_DIR = join(import.meta.dirname, '..', '..', 'shared', 'benchmarks', 'binpacking', 'orlib');
 const BUDGET_MS = 900;
@@ -25,37 +23,13 @@ interface InstanceResult {
 }
 
 function runGantry(instance: OrlibInstance): { bins: number; millis: number } {
-  const input: ScheduleInput = {
-    nodes: instance.sizes.map((_, i) => ({
-      id: `n${String(i).padStart(4, '0')}`,
-      capacity: { cpu: instance.capacity },
-      attributes: {},
-    })),
-    allocations: [],
-    pending: instance.sizes.map((size, i) => ({
-      id: `t${String(i).padStart(4, '0')}`,
-      request: { cpu: size },
-      constraints: [],
-      tier: 'flex',
-      enqueuedAt: 0,
-    })),
-    now: 0,
-    options: {
-      clock: () => performance.now(),
-      timeBudgetMillis: BUDGET_MS,
-      optimize: { seed: 1, maxIterations: 1_000_000 },
-    },
-  };
-  const started = performance.now();
-  const result = schedule(input);
-  const millis = performance.now() - started;
-  const used = new Set<string>();
-  for (const decision of result.decisions) {
-    if (decision.kind !== 'placed')
-      throw new Error(`${instance.name}: ${decision.taskId} unplaced: ${decision.reason}`);
-    used.add(decision.nodeId);
-  }
-  return { bins: used.size, millis };
+  return packOnIdenticalNodes(
+    { cpu: instance.capacity },
+    instance.sizes.length,
+    instance.sizes.map((size) => ({ cpu: size })),
+    BUDGET_MS,
+    instance.name,
+  );
 }
 
 function shuffle(sizes: readonly number[], seed: number): number[] {

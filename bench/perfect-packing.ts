@@ -3,12 +3,10 @@
  * first fit decreasing against Gantry's schedule(). Writes bench/results/perfect-packing.{json,md}.
  * Run: npm run bench:perfect
  */
-import { performance } from 'node:perf_hooks';
-import { schedule } from '../scheduler/schedule.js';
-import type { ScheduleInput } from '../scheduler/types.js';
 import { bestFitArrival, firstFitDecreasing } from './lib/baselines.js';
 import { generatePerfectPacking, type PerfectPacking } from './lib/perfect-packing.js';
 import { writeReport } from './lib/report.js';
+import { packOnIdenticalNodes } from './lib/run-gantry.js';
 
 const BUDGET_MS = 1000;
 const SEEDS = [1, 2, 3, 4, 5];
@@ -22,37 +20,13 @@ const CASES = [
 ];
 
 function runGantry(problem: PerfectPacking): { bins: number; millis: number } {
-  const nodeCount = problem.optimum * 2;
-  const input: ScheduleInput = {
-    nodes: Array.from({ length: nodeCount }, (_, i) => ({
-      id: `n${String(i).padStart(5, '0')}`,
-      capacity: problem.capacity,
-      attributes: {},
-    })),
-    allocations: [],
-    pending: problem.tasks.map((request, i) => ({
-      id: `t${String(i).padStart(5, '0')}`,
-      request,
-      constraints: [],
-      tier: 'flex',
-      enqueuedAt: 0,
-    })),
-    now: 0,
-    options: {
-      clock: () => performance.now(),
-      timeBudgetMillis: BUDGET_MS,
-      optimize: { seed: 1, maxIterations: 1_000_000 },
-    },
-  };
-  const started = performance.now();
-  const result = schedule(input);
-  const millis = performance.now() - started;
-  const used = new Set<string>();
-  for (const decision of result.decisions) {
-    if (decision.kind !== 'placed') throw new Error(`${decision.taskId} unplaced: ${decision.reason}`);
-    used.add(decision.nodeId);
-  }
-  return { bins: used.size, millis };
+  return packOnIdenticalNodes(
+    problem.capacity,
+    problem.optimum * 2,
+    problem.tasks,
+    BUDGET_MS,
+    'perfect packing',
+  );
 }
 
 interface RunResult {
