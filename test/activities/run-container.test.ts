@@ -108,7 +108,10 @@ describe('runContainer', () => {
   let logDir: string;
   const run = (input: RunContainerInput, attempt = 1, allowlist: string[] = []) => {
     const activities = createActivities({ runtime, nodeId: 'n1', logDir, hostMountAllowlist: allowlist });
-    const env = new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR', () => undefined) });
+    const env = new MockActivityEnvironment(
+      { attempt },
+      { logger: new DefaultLogger('ERROR', () => undefined) },
+    );
     return env.run((i: RunContainerInput) => activities.runContainer(i), input);
   };
 

@@ -34,14 +34,28 @@ describe('ClusterSpecSchema', () => {
     const spec = ClusterSpecSchema.parse({
       name: 'c',
       nodes: [node('n1')],
-      scheduling: { scorers: { binPacking: 1, spread: 0.5 }, cpuPinning: true, groups: { ml: { guaranteed: { cpu: 2 } } } },
+      scheduling: {
+        scorers: { binPacking: 1, spread: 0.5 },
+        cpuPinning: true,
+        groups: { ml: { guaranteed: { cpu: 2 } } },
+      },
     });
-    expect(toScheduleOptions(spec.scheduling)).toEqual({ scorers: { binPacking: 1, spread: 0.5 }, cpuPinning: true, groups: { ml: { guaranteed: { cpu: 2 } } } });
+    expect(toScheduleOptions(spec.scheduling)).toEqual({
+      scorers: { binPacking: 1, spread: 0.5 },
+      cpuPinning: true,
+      groups: { ml: { guaranteed: { cpu: 2 } } },
+    });
   });
 
   it('names an unknown scorer with its path', () => {
-    const result = ClusterSpecSchema.safeParse({ name: 'c', nodes: [node('n1')], scheduling: { scorers: { binPackingg: 1 } } });
+    const result = ClusterSpecSchema.safeParse({
+      name: 'c',
+      nodes: [node('n1')],
+      scheduling: { scorers: { binPackingg: 1 } },
+    });
     expect(result.success).toBe(false);
-    expect(result.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['scheduling.scorers', 'Unrecognized key: "binPackingg"']]);
+    expect(result.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['scheduling.scorers', 'Unrecognized key: "binPackingg"'],
+    ]);
   });
 });
