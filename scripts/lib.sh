@@ -90,7 +90,8 @@ record_started() {
 is_our_process() {
   local kind="$1" pid="$2" cmdline
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  # The group catches the shell's own error when the pid is gone, not only tr's.
+  cmdline="$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)" || return 1
   case "$kind" in
     temporal) [[ "$cmdline" == *temporal*start-dev* ]] ;;
     dockerd) [[ "$cmdline" == *dockerd* ]] ;;
