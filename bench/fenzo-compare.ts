@@ -29,7 +29,7 @@ import {
   isGantryAvailable,
   runFenzo,
   runGantry,
-  type RunOutcome,
+  type GantryResult,
 } from './lib/fenzo-run.js';
 
 const SEED = 20_261_122;
@@ -135,13 +135,24 @@ function fenzoRow(instance: ClusterInstance, file: string, plan: SizePlan, goodE
 
 function gantryRow(instance: ClusterInstance, file: string, plan: SizePlan): SystemRow {
   if (!isGantryAvailable()) return { kind: 'not-run', reason: 'cli/pack.ts does not exist yet' };
-  const runs: PackResult[] = [];
+  // The same protocol as Fenzo's JVM (cold run, warm-up, timed runs), in each of gantryRuns fresh processes.
+  const runs: GantryResult[] = [];
   for (let i = 0; i < plan.gantryRuns; i++) {
-    const outcome: RunOutcome<PackResult> = runGantry(file, TIMEOUT_MS);
+    const outcome = runGantry(file, {
+      warmup: plan.fenzoWarmup,
+      runs: plan.fenzoRuns,
+      timeoutMs: TIMEOUT_MS,
+    });
     if (outcome.kind === 'failed') return outcome;
     runs.push(outcome.result);
   }
-  return measure(instance, runs);
+  return measure(instance, runs, {
+    coldMillis: median(runs.map((r) => r.coldMillis)),
+    millisRuns: runs.flatMap((r) => r.warmMillis),
+    ...(runs.every((r) => r.isDeterministic)
+      ? {}
+      : { note: 'runs in one process made different assignments' }),
+  });
 }
 
 function selectPlans(argv: readonly string[]): SizePlan[] {

@@ -1,6 +1,9 @@
 /**
- * `npm run --silent pack -- FILE [--optimize-ms N]`: packs the tasks of FILE onto its nodes and prints
- * {"assignments","unplaced","nodesUsed","millis"}. millis covers scheduling only, not parsing.
+ * `npm run --silent pack -- FILE [--optimize-ms N] [--warmup N --runs M]`: packs the tasks of FILE onto its nodes
+ * and prints {"assignments","unplaced","nodesUsed","millis"}. millis covers scheduling only, not parsing.
+ * With --runs (for benchmarks, measured the way the Fenzo harness measures Fenzo): after the first, cold run,
+ * --warmup untimed runs and --runs timed runs on fresh copies of the input; millis is then their median and
+ * the output adds coldMillis, warmMillis and isDeterministic (every run made the same assignments).
  * Exit codes: 0 done, 2 bad input or usage.
  * From 5,000 tasks schedule() by default re-packs each node shape by best-fit decreasing without the local
  * search (see LARGE_BATCH_TASKS in scheduler/schedule.ts), so on large batches --optimize-ms bounds little.
@@ -19,6 +22,22 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+function takeCount(args: string[], flag: string): number {
+  const at = args.indexOf(flag);
+  if (at < 0) return 0;
+  const value = Number(args[at + 1]);
+  if (!Number.isInteger(value) || value < 0)
+    fail(`${flag}: expected a whole number >= 0, got ${args[at + 1] ?? 'nothing'}`);
+  args.splice(at, 2);
+  return value;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 function main(argv: readonly string[]): void {
   const args = [...argv];
   let budget = DEFAULT_OPTIMIZE_MS;
@@ -29,8 +48,11 @@ function main(argv: readonly string[]): void {
       fail(`--optimize-ms: expected a number >= 0, got ${args[budgetAt + 1] ?? 'nothing'}`);
     args.splice(budgetAt, 2);
   }
+  const warmup = takeCount(args, '--warmup');
+  const runs = takeCount(args, '--runs');
   const file = args[0];
-  if (file === undefined || args.length > 1) fail('usage: npm run --silent pack -- FILE [--optimize-ms N]');
+  if (file === undefined || args.length > 1)
+    fail('usage: npm run --silent pack -- FILE [--optimize-ms N] [--warmup N --runs M]');
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -39,15 +61,35 @@ function main(argv: readonly string[]): void {
   }
   const parsed = parsePackProblem(raw);
   if (!parsed.ok) fail(`${file}: invalid problem\n${parsed.errors.map((e) => `  ${e}`).join('\n')}`);
-  const input = toScheduleInput(parsed.problem, {
-    clock: () => performance.now(),
-    timeBudgetMillis: ITERATION_GUARD_MS,
-    optimize: budget === 0 ? false : { budgetMillis: budget },
-  });
-  const started = performance.now();
-  const result = schedule(input);
-  const millis = performance.now() - started;
-  process.stdout.write(`${JSON.stringify(toPackAnswer(result, millis))}\n`);
+  const problem = parsed.problem;
+  // Each run gets its own input: schedule() must not be helped by state a previous run left behind.
+  const once = () => {
+    const input = toScheduleInput(structuredClone(problem), {
+      clock: () => performance.now(),
+      timeBudgetMillis: ITERATION_GUARD_MS,
+      optimize: budget === 0 ? false : { budgetMillis: budget },
+    });
+    const started = performance.now();
+    const result = schedule(input);
+    return toPackAnswer(result, performance.now() - started);
+  };
+  const cold = once();
+  if (runs === 0) {
+    process.stdout.write(`${JSON.stringify(cold)}\n`);
+    return;
+  }
+  for (let i = 0; i < warmup; i++) once();
+  const warm = Array.from({ length: runs }, () => once());
+  const assignments = JSON.stringify(cold.assignments);
+  process.stdout.write(
+    `${JSON.stringify({
+      ...cold,
+      millis: median(warm.map((w) => w.millis)),
+      coldMillis: cold.millis,
+      warmMillis: warm.map((w) => w.millis),
+      isDeterministic: warm.every((w) => JSON.stringify(w.assignments) === assignments),
+    })}\n`,
+  );
 }
 
 main(process.argv.slice(2));

@@ -94,9 +94,32 @@ export function isGantryAvailable(): boolean {
   return existsSync(PACK_CLI);
 }
 
-/** One process per run, as a user would call it; `millis` is what the CLI itself reports. */
-export function runGantry(file: string, timeoutMs: number): RunOutcome<PackResult> {
-  return runJson<PackResult>(process.execPath, ['--import', 'tsx', PACK_CLI, file], timeoutMs);
+/** Gantry's answer when asked to measure like the Fenzo harness: cold run, warm-up, timed runs. */
+export interface GantryResult extends PackResult {
+  readonly coldMillis: number;
+  readonly warmMillis: readonly number[];
+  readonly isDeterministic: boolean;
+}
+
+/**
+ * One `cli/pack.ts` process, measured as Fenzo is: a cold run, `warmup` untimed runs, then `runs` timed runs
+ * on fresh copies; `millis` is their median and `coldMillis` the first run's.
+ */
+export function runGantry(
+  file: string,
+  options: { readonly warmup: number; readonly runs: number; readonly timeoutMs: number },
+): RunOutcome<GantryResult> {
+  const args = [
+    '--import',
+    'tsx',
+    PACK_CLI,
+    file,
+    '--warmup',
+    String(options.warmup),
+    '--runs',
+    String(options.runs),
+  ];
+  return runJson<GantryResult>(process.execPath, args, options.timeoutMs);
 }
 
 /** One JVM: a cold run, `warmup` untimed runs, then `runs` timed runs on fresh copies; `millis` is their median. */
