@@ -22,6 +22,7 @@ export interface ActivityDeps {
   readonly logDir: string;
   readonly hostMountAllowlist?: readonly string[];
   readonly heartbeatIntervalMs?: number;
+  readonly oomFlagGraceMs?: number;
 }
 
 function toFailure(err: unknown, nodeId: string): unknown {
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     logDir: deps.logDir,
     hostMountAllowlist: deps.hostMountAllowlist ?? [],
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1000,
+    ...(deps.oomFlagGraceMs === undefined ? {} : { oomFlagGraceMs: deps.oomFlagGraceMs }),
   };
   return {
     async runContainer(input: RunContainerInput): Promise<RunContainerResult> {

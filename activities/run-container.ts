@@ -18,6 +18,8 @@ export interface RunContainerDeps {
   readonly logDir: string;
   readonly hostMountAllowlist: readonly string[];
   readonly heartbeatIntervalMs: number;
+  /** How long a bare SIGKILL exit waits for Docker's OOM flag; see wasOomKilled. */
+  readonly oomFlagGraceMs?: number;
 }
 
 /** A failed attempt, with what the workflow needs to report it. Converted to an ApplicationFailure upstream. */
@@ -124,14 +126,31 @@ async function ensureImage(
 // Docker can report the exit before it has processed the kernel's OOM event, so a SIGKILL exit (137)
 // without the flag is looked at again for a moment before it is taken as a plain kill.
 const OOM_FLAG_GRACE_MS = 2000;
+const SIGKILL_EXIT = 137;
 
-async function wasOomKilled(runtime: ContainerRuntime, id: string, exitCode: number): Promise<boolean> {
-  const deadline = Date.now() + (exitCode === 137 ? OOM_FLAG_GRACE_MS : 0);
+async function wasOomKilled(
+  runtime: ContainerRuntime,
+  id: string,
+  exitCode: number,
+  graceMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + (exitCode === SIGKILL_EXIT ? graceMs : 0);
   for (;;) {
     if ((await runtime.inspectContainer(id))?.isOomKilled) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+// containerd watches a container for OOM only once its process has started, so a process the kernel kills
+// within its first milliseconds exits as a bare 137 that Docker never flags. Gantry sent no kill (timeouts
+// and cancels are handled before this), so say what the likely cause is without claiming it.
+function exitCodeHint(exitCode: number, isPermanent: boolean, memoryMiB: number): string {
+  if (isPermanent) return ' (listed in nonRetryableExitCodes)';
+  if (exitCode === SIGKILL_EXIT) {
+    return ` (SIGKILL, not sent by Gantry; Docker recorded no OOM kill, but one that happens as the task starts goes unrecorded: check memoryMiB=${memoryMiB})`;
+  }
+  return '';
 }
 
 type Outcome =
@@ -196,7 +215,12 @@ export async function runContainerAttempt(
         tail,
       );
     }
-    const isOomKilled = await wasOomKilled(runtime, id, outcome.exitCode);
+    const isOomKilled = await wasOomKilled(
+      runtime,
+      id,
+      outcome.exitCode,
+      deps.oomFlagGraceMs ?? OOM_FLAG_GRACE_MS,
+    );
     if (isOomKilled) {
       throw new TaskAttemptError(
         FailureType.OutOfMemory,
@@ -209,7 +233,7 @@ export async function runContainerAttempt(
       const isPermanent = input.nonRetryableExitCodes.includes(outcome.exitCode);
       throw new TaskAttemptError(
         isPermanent ? FailureType.NonRetryableExitCode : FailureType.ExitCode,
-        `task "${input.taskId}" exited with code ${outcome.exitCode}${isPermanent ? ' (listed in nonRetryableExitCodes)' : ''}`,
+        `task "${input.taskId}" exited with code ${outcome.exitCode}${exitCodeHint(outcome.exitCode, isPermanent, input.memoryMiB)}`,
         outcome.exitCode,
         tail,
       );

@@ -107,7 +107,13 @@ describe('runContainer', () => {
   let runtime: FakeRuntime;
   let logDir: string;
   const run = (input: RunContainerInput, attempt = 1, allowlist: string[] = []) => {
-    const activities = createActivities({ runtime, nodeId: 'n1', logDir, hostMountAllowlist: allowlist });
+    const activities = createActivities({
+      runtime,
+      nodeId: 'n1',
+      logDir,
+      hostMountAllowlist: allowlist,
+      oomFlagGraceMs: 50,
+    });
     const env = new MockActivityEnvironment(
       { attempt },
       { logger: new DefaultLogger('ERROR', () => undefined) },
@@ -214,6 +220,17 @@ describe('runContainer', () => {
     runtime.exitCode = 137;
     runtime.isOomKilled = true;
     expect(await failureOf(run(makeInput()))).toMatchObject({ type: 'OutOfMemory', nonRetryable: true });
+  });
+
+  it('names the likely cause of a SIGKILL exit that Docker did not flag as an OOM kill, and retries it', async () => {
+    runtime.exitCode = 137;
+    runtime.isOomKilled = false;
+    expect(await failureOf(run(makeInput()))).toMatchObject({
+      type: 'ExitCode',
+      nonRetryable: false,
+      message:
+        'task "train" exited with code 137 (SIGKILL, not sent by Gantry; Docker recorded no OOM kill, but one that happens as the task starts goes unrecorded: check memoryMiB=64)',
+    });
   });
 
   it('turns a cpu pinning decision into a cpuset and cpu shares', async () => {

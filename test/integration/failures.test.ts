@@ -113,9 +113,11 @@ describe('task failures', () => {
   it('reports an OOM kill as such and does not retry it', async () => {
     const result = await cluster.run({
       name: 'oom',
-      // dd allocates its whole 128 MiB block at once, far beyond the 16 MiB limit.
+      // dd allocates its whole 128 MiB block at once, far beyond the 16 MiB limit. The sleep comes first
+      // because containerd starts watching a container for OOM only after its process has started: a
+      // process killed within those first milliseconds exits as a bare 137 that Docker never flags.
       tasks: [
-        shTask('hog', 'dd if=/dev/zero of=/dev/null bs=128M count=1', {
+        shTask('hog', 'sleep 1; dd if=/dev/zero of=/dev/null bs=128M count=1', {
           resources: { cpu: 0.5, memoryMiB: 16 },
           retry: { maxAttempts: 3 },
         }),
