@@ -39,19 +39,24 @@ interface SizePlan {
   readonly nodes: number;
   readonly tasks: number;
   /** Separate Gantry processes; the median is reported. */
-  readonly gantryRuns: number;
-  /** Untimed Fenzo runs after the cold one, then timed ones, in one JVM. */
-  readonly fenzoWarmup: number;
+  readonly gantryProcesses: number;
+  /** Untimed runs after the cold one, at least (both schedulers); then warm-up continues until WARMUP_MS. */
+  readonly warmup: number;
+  /** Timed Fenzo runs in one JVM; Gantry does at least GANTRY_MIN_RUNS per process. */
   readonly fenzoRuns: number;
 }
 
-// Small instances need many runs before HotSpot has compiled Fenzo's inner loop; a 10k × 10k run warms it alone.
+// Warm-up is sized by time as well as by count, the same for both schedulers: each keeps running the instance,
+// untimed, until it has spent this long scheduling. A single Fenzo run at 10k × 10k takes longer than this.
+const WARMUP_MS = 2_000;
+const GANTRY_MIN_RUNS = 3;
+
 const PLANS: readonly SizePlan[] = [
-  { nodes: 200, tasks: 200, gantryRuns: 5, fenzoWarmup: 20, fenzoRuns: 5 },
-  { nodes: 200, tasks: 2_000, gantryRuns: 5, fenzoWarmup: 5, fenzoRuns: 5 },
-  { nodes: 2_000, tasks: 2_000, gantryRuns: 3, fenzoWarmup: 2, fenzoRuns: 3 },
-  { nodes: 2_000, tasks: 10_000, gantryRuns: 3, fenzoWarmup: 1, fenzoRuns: 1 },
-  { nodes: 10_000, tasks: 10_000, gantryRuns: 3, fenzoWarmup: 0, fenzoRuns: 1 },
+  { nodes: 200, tasks: 200, gantryProcesses: 5, warmup: 20, fenzoRuns: 5 },
+  { nodes: 200, tasks: 2_000, gantryProcesses: 5, warmup: 5, fenzoRuns: 5 },
+  { nodes: 2_000, tasks: 2_000, gantryProcesses: 3, warmup: 2, fenzoRuns: 3 },
+  { nodes: 2_000, tasks: 10_000, gantryProcesses: 3, warmup: 1, fenzoRuns: 1 },
+  { nodes: 10_000, tasks: 10_000, gantryProcesses: 3, warmup: 1, fenzoRuns: 1 },
 ];
 
 function log(line: string): void {
@@ -88,6 +93,7 @@ function measure(
   runs: readonly PackResult[],
   extra: {
     readonly coldMillis?: number;
+    readonly warmupRuns?: number;
     readonly millisRuns?: readonly number[];
     readonly note?: string;
   } = {},
@@ -106,6 +112,7 @@ function measure(
     millis: result.millis,
     millisRuns,
     ...(extra.coldMillis === undefined ? {} : { coldMillis: extra.coldMillis }),
+    ...(extra.warmupRuns === undefined ? {} : { warmupRuns: extra.warmupRuns }),
     placementsPerSecond: placementsPerSecond(result),
     stranded: strandedResources(instance, result),
     isDeterministic: runs.every((r) => sameAssignments(r, first)),
@@ -116,7 +123,8 @@ function measure(
 function fenzoRow(instance: ClusterInstance, file: string, plan: SizePlan, goodEnough?: number): SystemRow {
   const outcome = runFenzo(file, {
     ...(goodEnough === undefined ? {} : { goodEnough }),
-    warmup: plan.fenzoWarmup,
+    warmup: plan.warmup,
+    warmupMs: WARMUP_MS,
     runs: plan.fenzoRuns,
     timeoutMs: TIMEOUT_MS,
   });
@@ -128,6 +136,7 @@ function fenzoRow(instance: ClusterInstance, file: string, plan: SizePlan, goodE
   ].filter((n) => n !== '');
   return measure(instance, [r], {
     coldMillis: r.coldMillis,
+    warmupRuns: r.warmupRuns,
     millisRuns: r.warmMillis.length > 0 ? r.warmMillis : [r.coldMillis],
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   });
@@ -135,12 +144,13 @@ function fenzoRow(instance: ClusterInstance, file: string, plan: SizePlan, goodE
 
 function gantryRow(instance: ClusterInstance, file: string, plan: SizePlan): SystemRow {
   if (!isGantryAvailable()) return { kind: 'not-run', reason: 'cli/pack.ts does not exist yet' };
-  // The same protocol as Fenzo's JVM (cold run, warm-up, timed runs), in each of gantryRuns fresh processes.
+  // The same protocol as Fenzo's JVM (cold run, warm-up, timed runs), in each of gantryProcesses fresh processes.
   const runs: GantryResult[] = [];
-  for (let i = 0; i < plan.gantryRuns; i++) {
+  for (let i = 0; i < plan.gantryProcesses; i++) {
     const outcome = runGantry(file, {
-      warmup: plan.fenzoWarmup,
-      runs: plan.fenzoRuns,
+      warmup: plan.warmup,
+      warmupMs: WARMUP_MS,
+      runs: Math.max(plan.fenzoRuns, GANTRY_MIN_RUNS),
       timeoutMs: TIMEOUT_MS,
     });
     if (outcome.kind === 'failed') return outcome;
@@ -148,6 +158,7 @@ function gantryRow(instance: ClusterInstance, file: string, plan: SizePlan): Sys
   }
   return measure(instance, runs, {
     coldMillis: median(runs.map((r) => r.coldMillis)),
+    warmupRuns: median(runs.map((r) => r.warmupRuns)),
     millisRuns: runs.flatMap((r) => r.warmMillis),
     ...(runs.every((r) => r.isDeterministic)
       ? {}
@@ -161,7 +172,7 @@ function selectPlans(argv: readonly string[]): SizePlan[] {
     options: { sizes: { type: 'string' }, quick: { type: 'boolean' } },
   });
   if (values.quick)
-    return PLANS.slice(0, 2).map((p) => ({ ...p, gantryRuns: 1, fenzoWarmup: 1, fenzoRuns: 1 }));
+    return PLANS.slice(0, 2).map((p) => ({ ...p, gantryProcesses: 1, warmup: 1, fenzoRuns: 1 }));
   if (!values.sizes) return [...PLANS];
   return values.sizes.split(',').map((spec) => {
     const match = /^(\d+)x(\d+)$/.exec(spec.trim());
@@ -171,8 +182,8 @@ function selectPlans(argv: readonly string[]): SizePlan[] {
       PLANS.find((p) => p.nodes === nodes && p.tasks === tasks) ?? {
         nodes,
         tasks,
-        gantryRuns: 3,
-        fenzoWarmup: 1,
+        gantryProcesses: 3,
+        warmup: 1,
         fenzoRuns: 1,
       }
     );

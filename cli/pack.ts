@@ -1,9 +1,10 @@
 /**
- * `npm run --silent pack -- FILE [--optimize-ms N] [--warmup N --runs M]`: packs the tasks of FILE onto its nodes
- * and prints {"assignments","unplaced","nodesUsed","millis"}. millis covers scheduling only, not parsing.
- * With --runs (for benchmarks, measured the way the Fenzo harness measures Fenzo): after the first, cold run,
- * --warmup untimed runs and --runs timed runs on fresh copies of the input; millis is then their median and
- * the output adds coldMillis, warmMillis and isDeterministic (every run made the same assignments).
+ * `npm run --silent pack -- FILE [--optimize-ms N] [--warmup N] [--warmup-ms T] [--runs M]`: packs the tasks of
+ * FILE onto its nodes and prints {"assignments","unplaced","nodesUsed","millis"}. millis covers scheduling only,
+ * not parsing. With --runs (for benchmarks, measured the way the Fenzo harness measures Fenzo): after the first,
+ * cold run, untimed warm-up runs (at least --warmup of them, and until they have spent --warmup-ms scheduling),
+ * then --runs timed runs on fresh copies of the input; millis is then their median and the output adds
+ * coldMillis, warmupRuns, warmMillis and isDeterministic (every run made the same assignments).
  * Exit codes: 0 done, 2 bad input or usage.
  * From 5,000 tasks schedule() by default re-packs each node shape by best-fit decreasing without the local
  * search (see LARGE_BATCH_TASKS in scheduler/schedule.ts), so on large batches --optimize-ms bounds little.
@@ -49,10 +50,11 @@ function main(argv: readonly string[]): void {
     args.splice(budgetAt, 2);
   }
   const warmup = takeCount(args, '--warmup');
+  const warmupMillis = takeCount(args, '--warmup-ms');
   const runs = takeCount(args, '--runs');
   const file = args[0];
   if (file === undefined || args.length > 1)
-    fail('usage: npm run --silent pack -- FILE [--optimize-ms N] [--warmup N --runs M]');
+    fail('usage: npm run --silent pack -- FILE [--optimize-ms N] [--warmup N] [--warmup-ms T] [--runs M]');
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -78,7 +80,8 @@ function main(argv: readonly string[]): void {
     process.stdout.write(`${JSON.stringify(cold)}\n`);
     return;
   }
-  for (let i = 0; i < warmup; i++) once();
+  let warmupRuns = 0;
+  for (let spent = 0; warmupRuns < warmup || spent < warmupMillis; warmupRuns++) spent += once().millis;
   const warm = Array.from({ length: runs }, () => once());
   const assignments = JSON.stringify(cold.assignments);
   process.stdout.write(
@@ -86,6 +89,7 @@ function main(argv: readonly string[]): void {
       ...cold,
       millis: median(warm.map((w) => w.millis)),
       coldMillis: cold.millis,
+      warmupRuns,
       warmMillis: warm.map((w) => w.millis),
       isDeterministic: warm.every((w) => JSON.stringify(w.assignments) === assignments),
     })}\n`,

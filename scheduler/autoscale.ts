@@ -50,7 +50,7 @@ export function adviseScaling(
     );
     const max = maxCapacityOf(simState);
     const prepared = remaining
-      .map((task) => prepareTask(simState, task, max))
+      .map((task, i) => prepareTask(simState, task, max, i))
       .sort((a, b) => b.size - a.size);
     const placedIds: string[] = [];
     for (const task of prepared) if (placer.place(task) >= 0) placedIds.push(task.task.id);

@@ -39,21 +39,23 @@ export function balanceKey(key: string, set: string): string {
 }
 
 export function buildClusterState(input: ScheduleInput): ClusterState {
-  const nodes = [...input.nodes].sort((a, b) => compareIds(a.id, b.id));
-  const nodeIndex = new Map(nodes.map((node, i) => [node.id, i]));
+  const nodes = sortedById(input.nodes);
+  const nodeIndex = new Map<string, number>();
+  for (let j = 0; j < nodes.length; j++) nodeIndex.set(nodes[j]!.id, j);
   const names = new Set<string>();
-  for (const node of nodes) for (const name of Object.keys(node.capacity)) names.add(name);
-  for (const task of input.pending) for (const name of Object.keys(task.request)) names.add(name);
-  for (const allocation of input.allocations)
-    for (const name of Object.keys(allocation.request)) names.add(name);
+  // for-in instead of Object.keys: a large batch would otherwise allocate one key array per task.
+  for (const node of nodes) for (const name in node.capacity) names.add(name);
+  for (const task of input.pending) for (const name in task.request) names.add(name);
+  for (const allocation of input.allocations) for (const name in allocation.request) names.add(name);
   names.delete('cpu');
   names.delete('memoryMiB');
   const resources = ['cpu', 'memoryMiB', ...[...names].sort(compareIds)];
   const dims = resources.length;
   const capacity = new Float64Array(nodes.length * dims);
-  nodes.forEach((node, j) => {
-    resources.forEach((name, d) => (capacity[j * dims + d] = node.capacity[name] ?? 0));
-  });
+  for (let j = 0; j < nodes.length; j++) {
+    const own = nodes[j]!.capacity;
+    for (let d = 0; d < dims; d++) capacity[j * dims + d] = own[resources[d]!] ?? 0;
+  }
   const free = Float64Array.from(capacity);
   const state: ClusterState = {
     nodes,
@@ -68,7 +70,7 @@ export function buildClusterState(input: ScheduleInput): ClusterState {
     setCount: new Map(),
     hardSetCount: new Map(),
     balanceCount: new Map(),
-    shape: nodes.map((node) => shapeKey(node, resources)),
+    shape: shapeKeys(nodes, resources),
   };
   const sortedAllocations = [...input.allocations].sort((a, b) => compareIds(a.taskId, b.taskId));
   for (const allocation of sortedAllocations) {
@@ -82,6 +84,33 @@ export function buildClusterState(input: ScheduleInput): ClusterState {
     occupy(state, j, request, allocation.constraints, end);
   }
   return state;
+}
+
+/** The nodes in id order; inventories usually arrive sorted already, and then are not sorted again. */
+function sortedById(input: readonly ClusterNode[]): readonly ClusterNode[] {
+  for (let j = 1; j < input.length; j++) {
+    if (compareIds(input[j - 1]!.id, input[j]!.id) > 0)
+      return [...input].sort((a, b) => compareIds(a.id, b.id));
+  }
+  return input;
+}
+
+/** Shape keys per node; nodes sharing their capacity and attribute objects share the key without rebuilding it. */
+function shapeKeys(nodes: readonly ClusterNode[], resources: readonly string[]): string[] {
+  const keys = new Array<string>(nodes.length);
+  let last: ClusterNode | undefined;
+  for (let j = 0; j < nodes.length; j++) {
+    const node = nodes[j]!;
+    keys[j] =
+      last !== undefined &&
+      last.capacity === node.capacity &&
+      last.attributes === node.attributes &&
+      last.nodeGroup === node.nodeGroup
+        ? keys[j - 1]!
+        : shapeKey(node, resources);
+    last = node;
+  }
+  return keys;
 }
 
 /** Equal for nodes that are interchangeable while empty: same capacities, attributes and node group. */

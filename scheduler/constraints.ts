@@ -11,8 +11,6 @@ import type { ScheduleInput } from './types.js';
 export interface ConstraintContext {
   /** balance `key\u0000set` → the most tasks of the set one attribute value may hold. */
   readonly balanceLimit: ReadonlyMap<string, number>;
-  /** attribute key → number of distinct values among the nodes. */
-  readonly valueCount: ReadonlyMap<string, number>;
 }
 
 export function buildConstraintContext(input: ScheduleInput, state: ClusterState): ConstraintContext {
@@ -23,23 +21,27 @@ export function buildConstraintContext(input: ScheduleInput, state: ClusterState
         members.set(balanceKey(c.key, c.set), (members.get(balanceKey(c.key, c.set)) ?? 0) + 1);
     }
   };
-  input.allocations.forEach((a) => count(a.constraints));
-  input.pending.forEach((t) => count(t.constraints));
+  for (const allocation of input.allocations) count(allocation.constraints);
+  for (const task of input.pending) count(task.constraints);
+  const balanceLimit = new Map<string, number>();
+  // Only balance constraints need the attribute values; without any, the node scan is skipped.
+  if (members.size === 0) return { balanceLimit };
+  const keys = new Set([...members.keys()].map((id) => id.slice(0, id.indexOf('\u0000'))));
   const values = new Map<string, Set<string>>();
   for (const node of state.nodes) {
-    for (const [key, value] of Object.entries(node.attributes)) {
+    for (const key of keys) {
+      const value = node.attributes[key];
+      if (value === undefined) continue;
       let set = values.get(key);
       if (!set) values.set(key, (set = new Set()));
       set.add(value);
     }
   }
-  const valueCount = new Map([...values].map(([key, set]) => [key, set.size]));
-  const balanceLimit = new Map<string, number>();
   for (const [id, total] of members) {
     const key = id.slice(0, id.indexOf('\u0000'));
-    balanceLimit.set(id, Math.ceil(total / Math.max(1, valueCount.get(key) ?? 1)));
+    balanceLimit.set(id, Math.ceil(total / Math.max(1, values.get(key)?.size ?? 1)));
   }
-  return { balanceLimit, valueCount };
+  return { balanceLimit };
 }
 
 /** Whether node `j` satisfies one constraint for a task about to be placed there. */

@@ -66,14 +66,14 @@ export function optimizePacking(
         ? { clock: settings.clock, deadline: settings.deadline }
         : {}),
     };
-    const binOfNode = new Map(nodes.map((j, b) => [j, b]));
-    const current = Int32Array.from(entry.items, (i) => binOfNode.get(nodeOf[i]!)!);
     let result: VectorPackResult | undefined;
     if (used.length === 1 || entry.items.length <= FULL_REPACK_LIMIT) {
       result = packIdenticalBins(sizes, capacity, options);
     }
     const canSearch = settings.maxIterations > 0;
     if (canSearch && (!result || (result.bins >= nodes.length && !result.isProvenOptimal))) {
+      const binOfNode = new Map(nodes.map((j, b) => [j, b]));
+      const current = Int32Array.from(entry.items, (i) => binOfNode.get(nodeOf[i]!)!);
       const reduced = reduceBins(sizes, capacity, current, options);
       if (!result || reduced.bins < result.bins) result = reduced;
     }

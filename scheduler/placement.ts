@@ -11,9 +11,11 @@ import type { PendingTask, ScheduleOptions, ScorerName } from './types.js';
 
 export interface PreparedTask {
   readonly task: PendingTask;
+  /** Position in the batch it was prepared from: the key for per-task arrays, without a Map lookup. */
+  readonly index: number;
   readonly request: Float64Array;
   /** Resource indexes with a non-zero request. */
-  readonly requested: Int32Array;
+  readonly requested: readonly number[];
   readonly hard: readonly Constraint[];
   readonly soft: readonly Constraint[];
   /** Sum of the request normalised by the largest capacity of each resource: the packing order key. */
@@ -41,6 +43,7 @@ export function prepareTask(
   state: ClusterState,
   task: PendingTask,
   maxCapacity: Float64Array,
+  index: number,
   request: Float64Array = new Float64Array(state.dims),
 ): PreparedTask {
   const { resources, dims } = state;
@@ -55,8 +58,9 @@ export function prepareTask(
   const constraints = task.constraints;
   return {
     task,
+    index,
     request,
-    requested: Int32Array.from(requested),
+    requested,
     hard: constraints.length === 0 ? NO_CONSTRAINTS : constraints.filter((c) => c.hard),
     soft: constraints.length === 0 ? NO_CONSTRAINTS : constraints.filter((c) => !c.hard),
     size,
@@ -229,72 +233,81 @@ export function createPlacer(
     return true;
   };
 
+  // The scan's running best, kept in the placer's scope so a placement allocates no closure.
+  let best = -1;
+  let bestScore = -Infinity;
+  let feasible = 0;
+  /** Scores node j for the task; returns whether the score is good enough to stop the scan. */
+  const consider = (j: number, task: PreparedTask): boolean => {
+    if (!isEligible(j, task)) return false;
+    feasible += 1;
+    const s = score(j, task);
+    if (s > bestScore + 1e-12 || (s > bestScore - 1e-12 && j < best)) {
+      bestScore = s;
+      best = j;
+    }
+    return s >= goodEnough - 1e-12;
+  };
+
+  const place = (task: PreparedTask): number => {
+    best = -1;
+    bestScore = -Infinity;
+    feasible = 0;
+    let isDone = false;
+    const first = bucketFor(task.request[0]!);
+    const cpu = task.request[0]!;
+    const mem = hasMem ? task.request[1]! : 0;
+    for (let step = 0; step < bucketCount && !isDone && feasible < maxCandidates; step++) {
+      const b = isSpreading ? bucketCount - 1 - step : first + step;
+      if (b < 0 || b >= bucketCount || (isSpreading && b < first)) break;
+      const list = buckets[b]!;
+      if (list.length === 0 || (hasMem && mem > bucketMaxMem[b]! + EPSILON)) continue;
+      let maxMem = 0;
+      let k = 0;
+      for (; k < list.length && !isDone; k++) {
+        const j = list[k]!;
+        // Cheap necessary condition before the full eligibility check: room in cpu and memory.
+        const nodeMem = hasMem ? free[j * dims + 1]! : 0;
+        if (nodeMem > maxMem) maxMem = nodeMem;
+        if (cpu > free[j * dims]! + EPSILON || mem > nodeMem + EPSILON) continue;
+        isDone = consider(j, task);
+      }
+      if (k === list.length && hasMem) bucketMaxMem[b] = maxMem;
+    }
+    // An empty node scores at most 0 when packing, so a used node already above that cannot be beaten.
+    const isEmptyUseless = !isSpreading && bestScore > 1e-9;
+    for (let e = 0; e < shapeList.length && !isDone && !isEmptyUseless; e++) {
+      const entry = shapeList[e]!;
+      while (entry.next < entry.members.length && state.taskCount[entry.members[entry.next]!]! > 0)
+        entry.next += 1;
+      // The first empty node of a shape stands for all of them, unless it is reserved.
+      for (let k = entry.next; k < entry.members.length; k++) {
+        const j = entry.members[k]!;
+        if (state.taskCount[j]! > 0 || reserved[j] === 1) continue;
+        isDone = consider(j, task);
+        break;
+      }
+    }
+    if (best < 0) return -1;
+    const chosen = best;
+    const duration = task.task.expectedDurationSeconds;
+    occupy(
+      state,
+      chosen,
+      task.request,
+      task.task.constraints,
+      duration === undefined ? 0 : now + duration * 1000,
+    );
+    link(chosen);
+    return chosen;
+  };
+
   return {
     rebuild,
     reserve(j: number): void {
       reserved[j] = 1;
       unlink(j);
     },
-    place(task: PreparedTask): number {
-      let best = -1;
-      let bestScore = -Infinity;
-      let feasible = 0;
-      const consider = (j: number): boolean => {
-        if (!isEligible(j, task)) return false;
-        feasible += 1;
-        const s = score(j, task);
-        if (s > bestScore + 1e-12 || (s > bestScore - 1e-12 && j < best)) {
-          bestScore = s;
-          best = j;
-        }
-        return s >= goodEnough - 1e-12;
-      };
-      let isDone = false;
-      const first = bucketFor(task.request[0]!);
-      const cpu = task.request[0]!;
-      const mem = hasMem ? task.request[1]! : 0;
-      for (let step = 0; step < bucketCount && !isDone && feasible < maxCandidates; step++) {
-        const b = isSpreading ? bucketCount - 1 - step : first + step;
-        if (b < 0 || b >= bucketCount || (isSpreading && b < first)) break;
-        const list = buckets[b]!;
-        if (list.length === 0 || (hasMem && mem > bucketMaxMem[b]! + EPSILON)) continue;
-        let maxMem = 0;
-        let k = 0;
-        for (; k < list.length && !isDone; k++) {
-          const j = list[k]!;
-          // Cheap necessary condition before the full eligibility check: room in cpu and memory.
-          const nodeMem = hasMem ? free[j * dims + 1]! : 0;
-          if (nodeMem > maxMem) maxMem = nodeMem;
-          if (cpu > free[j * dims]! + EPSILON || mem > nodeMem + EPSILON) continue;
-          isDone = consider(j);
-        }
-        if (k === list.length && hasMem) bucketMaxMem[b] = maxMem;
-      }
-      // An empty node scores at most 0 when packing, so a used node already above that cannot be beaten.
-      const isEmptyUseless = !isSpreading && bestScore > 1e-9;
-      for (const entry of shapeList) {
-        if (isDone || isEmptyUseless) break;
-        while (entry.next < entry.members.length && state.taskCount[entry.members[entry.next]!]! > 0)
-          entry.next += 1;
-        // The first empty node of a shape stands for all of them, unless it is reserved.
-        for (let k = entry.next; k < entry.members.length; k++) {
-          const j = entry.members[k]!;
-          if (state.taskCount[j]! > 0 || reserved[j] === 1) continue;
-          isDone = consider(j);
-          break;
-        }
-      }
-      if (best < 0) return -1;
-      const duration = task.task.expectedDurationSeconds;
-      occupy(
-        state,
-        best,
-        task.request,
-        task.task.constraints,
-        duration === undefined ? 0 : now + duration * 1000,
-      );
-      link(best);
-      return best;
-    },
+    place,
   };
 }

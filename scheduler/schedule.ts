@@ -42,17 +42,16 @@ export function schedule(input: ScheduleInput): ScheduleResult {
   const maxCapacity = maxCapacityOf(state);
   const requests = new Float64Array(input.pending.length * state.dims);
   const tasks = input.pending.map((task, i) =>
-    prepareTask(state, task, maxCapacity, requests.subarray(i * state.dims, (i + 1) * state.dims)),
+    prepareTask(state, task, maxCapacity, i, requests.subarray(i * state.dims, (i + 1) * state.dims)),
   );
   const wasEmpty = Uint8Array.from(state.taskCount, (count) => (count === 0 ? 1 : 0));
   const placer = createPlacer(state, context, options, input.now);
   const nodeOf = new Int32Array(tasks.length).fill(-1);
   const isConsidered = new Uint8Array(tasks.length);
-  const indexOf = new Map(tasks.map((task, i) => [task, i]));
   const preemptions: Preemption[] = [];
   const preemptedFor = new Map<number, Preemption>();
   const place = (task: PreparedTask): boolean => {
-    const i = indexOf.get(task)!;
+    const i = task.index;
     isConsidered[i] = 1;
     nodeOf[i] = placer.place(task);
     return nodeOf[i] >= 0;
@@ -70,11 +69,10 @@ export function schedule(input: ScheduleInput): ScheduleResult {
         isConsidered,
         preemptions,
         preemptedFor,
-        indexOf,
       );
     }
     const waiting = tierTasks.filter((task) => {
-      const i = indexOf.get(task)!;
+      const i = task.index;
       return nodeOf[i]! < 0 && isConsidered[i] === 1 && !preemptedFor.has(i);
     });
     reserveForStarving(state, waiting, input.now, options.starvationSeconds ?? 300, placer);
@@ -137,10 +135,9 @@ function preemptFor(
   isConsidered: Uint8Array,
   preemptions: Preemption[],
   preemptedFor: Map<number, Preemption>,
-  indexOf: ReadonlyMap<PreparedTask, number>,
 ): void {
   const waiting = tierTasks.filter((task) => {
-    const i = indexOf.get(task)!;
+    const i = task.index;
     return nodeOf[i]! < 0 && isConsidered[i] === 1;
   });
   if (waiting.length === 0) return;
@@ -169,7 +166,7 @@ function preemptFor(
       victims: choice.victims.map((a) => a.taskId),
     };
     preemptions.push(preemption);
-    preemptedFor.set(indexOf.get(task)!, preemption);
+    preemptedFor.set(task.index, preemption);
   }
 }
 

@@ -17,6 +17,7 @@ const MAX_OUTPUT_BYTES = 1024 * 1024 * 1024;
 /** Extra fields the Fenzo harness prints beside Gantry's result shape. */
 export interface FenzoResult extends PackResult {
   readonly coldMillis: number;
+  readonly warmupRuns: number;
   readonly warmMillis: readonly number[];
   readonly fenzoVersion: string;
   readonly mode: string;
@@ -97,17 +98,24 @@ export function isGantryAvailable(): boolean {
 /** Gantry's answer when asked to measure like the Fenzo harness: cold run, warm-up, timed runs. */
 export interface GantryResult extends PackResult {
   readonly coldMillis: number;
+  readonly warmupRuns: number;
   readonly warmMillis: readonly number[];
   readonly isDeterministic: boolean;
 }
 
 /**
- * One `cli/pack.ts` process, measured as Fenzo is: a cold run, `warmup` untimed runs, then `runs` timed runs
- * on fresh copies; `millis` is their median and `coldMillis` the first run's.
+ * One `cli/pack.ts` process, measured as Fenzo is: a cold run, untimed warm-up runs (at least `warmup`, and at
+ * least `warmupMs` of scheduling), then `runs` timed runs on fresh copies; `millis` is their median and
+ * `coldMillis` the first run's.
  */
 export function runGantry(
   file: string,
-  options: { readonly warmup: number; readonly runs: number; readonly timeoutMs: number },
+  options: {
+    readonly warmup: number;
+    readonly warmupMs: number;
+    readonly runs: number;
+    readonly timeoutMs: number;
+  },
 ): RunOutcome<GantryResult> {
   const args = [
     '--import',
@@ -116,24 +124,28 @@ export function runGantry(
     file,
     '--warmup',
     String(options.warmup),
+    '--warmup-ms',
+    String(options.warmupMs),
     '--runs',
     String(options.runs),
   ];
   return runJson<GantryResult>(process.execPath, args, options.timeoutMs);
 }
 
-/** One JVM: a cold run, `warmup` untimed runs, then `runs` timed runs on fresh copies; `millis` is their median. */
+/** One JVM, the same protocol as runGantry: cold run, warm-up by count and time, timed runs; `millis` is their median. */
 export function runFenzo(
   file: string,
   options: {
     readonly goodEnough?: number;
     readonly warmup: number;
+    readonly warmupMs: number;
     readonly runs: number;
     readonly timeoutMs: number;
   },
 ): RunOutcome<FenzoResult> {
   const args = ['-XX:ActiveProcessorCount=1', '-Xms2g', '-Xmx8g', '-jar', HARNESS_JAR, file];
-  args.push('--warmup', String(options.warmup), '--runs', String(options.runs));
+  args.push('--warmup', String(options.warmup), '--warmup-ms', String(options.warmupMs));
+  args.push('--runs', String(options.runs));
   if (options.goodEnough !== undefined) args.push('--good-enough', String(options.goodEnough));
   return runJson<FenzoResult>('java', args, options.timeoutMs);
 }

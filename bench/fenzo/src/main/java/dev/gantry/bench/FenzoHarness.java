@@ -40,10 +40,11 @@ import java.util.TreeMap;
  * of looping (see "scheduleOnceCalls" and "isSinglePassComplete" in the output).
  *
  * Timing covers scheduleOnce only (System.nanoTime), not parsing or building leases and requests. The first run
- * in the JVM is reported as coldMillis; after it and --warmup more untimed runs (JIT warm-up), --runs runs on fresh
- * copies of the instance (fresh scheduler, leases and requests) are timed and their median is "millis".
+ * in the JVM is reported as coldMillis; after it come untimed warm-up runs (JIT warm-up), at least --warmup of them
+ * and until they have spent at least --warmup-ms in scheduleOnce, then --runs runs on fresh copies of the instance
+ * (fresh scheduler, leases and requests) are timed and their median is "millis".
  *
- * Usage: java -jar fenzo-harness.jar FILE [--good-enough 0.9] [--warmup 0] [--runs 3]
+ * Usage: java -jar fenzo-harness.jar FILE [--good-enough 0.9] [--warmup 0] [--warmup-ms 0] [--runs 3]
  */
 public final class FenzoHarness {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -65,25 +66,30 @@ public final class FenzoHarness {
         Double goodEnough = null;
         int runs = 3;
         int warmup = 0;
+        long warmupNanos = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--good-enough" -> goodEnough = Double.parseDouble(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--warmup-ms" -> warmupNanos = Long.parseLong(args[++i]) * 1_000_000L;
                 default -> {
                     if (args[i].startsWith("--")) throw new IllegalArgumentException("unknown option " + args[i]);
                     file = args[i];
                 }
             }
         }
-        if (file == null) throw new IllegalArgumentException("usage: FenzoHarness FILE [--good-enough X] [--warmup N] [--runs N]");
+        if (file == null) throw new IllegalArgumentException("usage: FenzoHarness FILE [--good-enough X] [--warmup N] [--warmup-ms T] [--runs N]");
 
         JsonNode root = MAPPER.readTree(new File(file));
         List<Node> nodes = parseNodes(root.path("nodes"));
         List<Task> tasks = parseTasks(root.path("tasks"));
 
         RunResult cold = runOnce(nodes, tasks, goodEnough);
-        for (int w = 0; w < warmup; w++) runOnce(nodes, tasks, goodEnough);
+        int warmupRuns = 0;
+        for (long spent = 0; warmupRuns < warmup || spent < warmupNanos; warmupRuns++) {
+            spent += runOnce(nodes, tasks, goodEnough).nanos();
+        }
         long[] warm = new long[runs];
         RunResult last = cold;
         boolean isDeterministic = true;
@@ -107,6 +113,7 @@ public final class FenzoHarness {
             out.writeNumberField("nodesUsed", last.assignments().values().stream().distinct().count());
             out.writeNumberField("millis", millis);
             out.writeNumberField("coldMillis", cold.nanos() / 1e6);
+            out.writeNumberField("warmupRuns", warmupRuns);
             out.writeArrayFieldStart("warmMillis");
             for (long n : warm) out.writeNumber(n / 1e6);
             out.writeEndArray();
