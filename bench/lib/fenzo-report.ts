@@ -161,7 +161,8 @@ export function renderMarkdown(report: Report): string {
         row.coldMillis === undefined ? '' : `cold ${fmt(row.coldMillis, 0)}`,
         row.warmupRuns === undefined ? '' : `${fmt(row.warmupRuns)} warm-up`,
       ].filter((e) => e !== '');
-      const millis = extras.length === 0 ? fmt(row.millis, 1) : `${fmt(row.millis, 1)} (${extras.join(', ')})`;
+      const millis =
+        extras.length === 0 ? fmt(row.millis, 1) : `${fmt(row.millis, 1)} (${extras.join(', ')})`;
       const vsFull =
         full.kind === 'measured' && name !== 'fenzo-full'
           ? `${ratio(row.placementsPerSecond, full.placementsPerSecond)} | ${ratio(row.nodesUsed, full.nodesUsed)}`
