@@ -164,8 +164,43 @@ export function occupy(
   }
 }
 
-function bump(map: Map<string, Int32Array>, key: string, size: number, j: number): void {
+/**
+ * Undoes `occupy` for a task taken off node `j` within the iteration. The node's expected end stays as it was:
+ * a later end than needed only makes duration-aware placement more cautious.
+ */
+export function vacate(
+  state: ClusterState,
+  j: number,
+  request: ArrayLike<number>,
+  constraints: readonly Constraint[],
+): void {
+  const { dims, free } = state;
+  for (let d = 0; d < dims; d++) free[j * dims + d] = free[j * dims + d]! + request[d]!;
+  state.taskCount[j] = state.taskCount[j]! - 1;
+  for (const constraint of constraints) {
+    switch (constraint.kind) {
+      case 'uniqueNode': {
+        bump(state.setCount, constraint.set, state.nodes.length, j, -1);
+        if (constraint.hard) bump(state.hardSetCount, constraint.set, state.nodes.length, j, -1);
+        break;
+      }
+      case 'balance': {
+        const value = state.nodes[j]!.attributes[constraint.key];
+        const counts = state.balanceCount.get(balanceKey(constraint.key, constraint.set));
+        if (value !== undefined && counts) counts.set(value, (counts.get(value) ?? 1) - 1);
+        break;
+      }
+      case 'exclusiveNode':
+        if (constraint.hard) state.isExclusive[j] = 0;
+        break;
+      case 'attribute':
+        break;
+    }
+  }
+}
+
+function bump(map: Map<string, Int32Array>, key: string, size: number, j: number, by = 1): void {
   let counts = map.get(key);
   if (!counts) map.set(key, (counts = new Int32Array(size)));
-  counts[j] = counts[j]! + 1;
+  counts[j] = counts[j]! + by;
 }

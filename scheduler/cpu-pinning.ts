@@ -2,19 +2,28 @@
  * Eru-style cpu pinning: a task asking for 3.2 cores gets 3 exclusive cores plus a 0.2 share of a fragment
  * core. Cores are tracked per node as shares used (1 = exclusive); whole cores go to the lowest free ids and
  * the fragment to the fullest core that still has room (best fit), so fragments pack together.
- * O(C) per task for C cores on its node. The container layer applies the cpuset.
+ * In pinning mode a node is only eligible when it can pin the task (placement.ts asks `canPin`), so no task
+ * ever runs unpinned beside exclusive cores. O(C) per check for C cores on the node. The container layer
+ * applies the cpuset.
  */
 import { EPSILON, type ClusterState } from './cluster-state.js';
 import type { PreparedTask } from './placement.js';
 import type { Allocation, CpuAssignment } from './types.js';
 
-/** Per-task cpusets for the placed tasks (index into `tasks`); a task that cannot be pinned gets none. */
-export function assignCpus(
-  state: ClusterState,
-  allocations: readonly Allocation[],
-  tasks: readonly PreparedTask[],
-  nodeOf: Int32Array,
-): Map<number, CpuAssignment> {
+/** Per-node core usage for one scheduling iteration. */
+export interface CpuLedger {
+  /** Whether node j has `cpu` as free whole cores plus a core with room for the fraction. */
+  canPin(j: number, cpu: number): boolean;
+  /** Takes the cores on node j; undefined (and nothing taken) when they are too fragmented. */
+  pin(j: number, cpu: number): CpuAssignment | undefined;
+  /** Whole cores of node j with nothing pinned on them. */
+  freeCores(j: number): number;
+  /** Cores node j has (its whole cpu capacity). */
+  coreCount(j: number): number;
+}
+
+/** A ledger holding the cpusets the allocations already hold. */
+export function createCpuLedger(state: ClusterState, allocations: readonly Allocation[]): CpuLedger {
   const cores = new Map<number, Float64Array>();
   const coresOf = (j: number): Float64Array => {
     let used = cores.get(j);
@@ -32,20 +41,66 @@ export function assignCpus(
     const fragment = allocation.cpuset.fragment;
     if (fragment && fragment.core < used.length) used[fragment.core] = used[fragment.core]! + fragment.share;
   }
-  const result = new Map<number, CpuAssignment>();
-  tasks.forEach((task, i) => {
-    const j = nodeOf[i]!;
-    if (j < 0) return;
-    const assignment = pinCpus(coresOf(j), task.request[0]!);
-    if (assignment) result.set(i, assignment);
-  });
-  return result;
+  return {
+    canPin: (j, cpu) => canPinCpus(coresOf(j), cpu),
+    pin: (j, cpu) => pinCpus(coresOf(j), cpu),
+    freeCores: (j) => coresOf(j).filter((share) => share < EPSILON).length,
+    coreCount: (j) => coresOf(j).length,
+  };
+}
+
+/**
+ * Pins every placed task (index into `tasks`), largest cpu first so whole cores are not broken up by
+ * fragments; returns the cpusets and the tasks that could not be pinned where they were put.
+ */
+export function assignCpus(
+  ledger: CpuLedger,
+  tasks: readonly PreparedTask[],
+  nodeOf: Int32Array,
+): { readonly cpusets: Map<number, CpuAssignment>; readonly unpinned: number[] } {
+  const placed: number[] = [];
+  for (let i = 0; i < tasks.length; i++) if (nodeOf[i]! >= 0) placed.push(i);
+  placed.sort((a, b) => tasks[b]!.request[0]! - tasks[a]!.request[0]! || a - b);
+  const cpusets = new Map<number, CpuAssignment>();
+  const unpinned: number[] = [];
+  for (const i of placed) {
+    const assignment = ledger.pin(nodeOf[i]!, tasks[i]!.request[0]!);
+    if (assignment) cpusets.set(i, assignment);
+    else unpinned.push(i);
+  }
+  return { cpusets, unpinned: unpinned.sort((a, b) => a - b) };
+}
+
+/** Whole cores and the fraction (to 0.01 core) a pinned task takes. */
+export function splitCpu(cpu: number): { whole: number; share: number } {
+  const whole = Math.floor(cpu + EPSILON);
+  return { whole, share: Math.round((cpu - whole) * 100) / 100 };
+}
+
+/** Distinct cores a pinned task spans: its whole cores, plus one for the fraction. */
+export function coresSpanned(cpu: number): number {
+  const { whole, share } = splitCpu(cpu);
+  return whole + (share > EPSILON ? 1 : 0);
+}
+
+/** Whether `pinCpus(used, cpu)` would succeed, without taking anything. */
+export function canPinCpus(used: Float64Array, cpu: number): boolean {
+  const { whole, share } = splitCpu(cpu);
+  let free = 0;
+  let hasFragmentRoom = false;
+  for (let core = 0; core < used.length; core++) {
+    const load = used[core]!;
+    if (load < EPSILON) free += 1;
+    else if (load + share <= 1 + EPSILON) hasFragmentRoom = true;
+  }
+  if (free < whole) return false;
+  // The fraction goes on a partly used core with room, or on one more free core.
+  return share <= EPSILON || hasFragmentRoom || free > whole;
 }
 
 /** Takes cores for `cpu` from `used` (mutated); undefined when the free cores are too fragmented. */
 export function pinCpus(used: Float64Array, cpu: number): CpuAssignment | undefined {
-  const whole = Math.floor(cpu + EPSILON);
-  const share = Math.round((cpu - whole) * 100) / 100;
+  const { whole, share } = splitCpu(cpu);
   const exclusiveCores: number[] = [];
   for (let core = 0; core < used.length && exclusiveCores.length < whole; core++) {
     if (used[core]! < EPSILON) exclusiveCores.push(core);

@@ -7,7 +7,8 @@
 import type { Constraint } from '../pipeline/schema.js';
 import { EPSILON, occupy, type ClusterState } from './cluster-state.js';
 import { satisfies, type ConstraintContext } from './constraints.js';
-import type { PendingTask, ScheduleOptions, ScorerName } from './types.js';
+import type { CpuLedger } from './cpu-pinning.js';
+import type { CpuAssignment, PendingTask, ScheduleOptions, ScorerName } from './types.js';
 
 export interface PreparedTask {
   readonly task: PendingTask;
@@ -20,6 +21,15 @@ export interface PreparedTask {
   readonly soft: readonly Constraint[];
   /** Sum of the request normalised by the largest capacity of each resource: the packing order key. */
   readonly size: number;
+}
+
+/**
+ * Cpu pinning state shared with the caller: eligibility asks the ledger, and each placement records its
+ * cpuset by task index. The caller may swap in a fresh ledger (and clear `pins`) before `rebuild`.
+ */
+export interface PinningSlot {
+  ledger: CpuLedger;
+  readonly pins: Map<number, CpuAssignment>;
 }
 
 export interface Placer {
@@ -89,6 +99,7 @@ export function createPlacer(
   context: ConstraintContext,
   options: ScheduleOptions,
   now: number,
+  pinning?: PinningSlot,
 ): Placer {
   const { dims, capacity, free, nodes } = state;
   const weights = options.scorers ?? DEFAULT_WEIGHTS;
@@ -224,6 +235,7 @@ export function createPlacer(
 
   const isEligible = (j: number, task: PreparedTask): boolean => {
     if (reserved[j] === 1 || state.isExclusive[j] === 1 || !fitsNode(state, j, task)) return false;
+    if (pinning && !pinning.ledger.canPin(j, task.request[0]!)) return false;
     for (const constraint of task.hard) if (!satisfies(state, context, j, constraint)) return false;
     // A soft member of a uniqueNode set still may not join a node where a member holds the set as hard.
     for (const constraint of task.soft) {
@@ -299,6 +311,8 @@ export function createPlacer(
       duration === undefined ? 0 : now + duration * 1000,
     );
     link(chosen);
+    const cpuset = pinning?.ledger.pin(chosen, task.request[0]!);
+    if (cpuset) pinning!.pins.set(task.index, cpuset);
     return chosen;
   };
 

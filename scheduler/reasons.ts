@@ -4,6 +4,7 @@
  */
 import { EPSILON, type ClusterState } from './cluster-state.js';
 import { describeConstraint, isStatic, satisfies, type ConstraintContext } from './constraints.js';
+import { coresSpanned, splitCpu, type CpuLedger } from './cpu-pinning.js';
 import type { PreparedTask } from './placement.js';
 
 export interface UnplacedReason {
@@ -19,6 +20,7 @@ export function explainUnplaced(
   state: ClusterState,
   context: ConstraintContext,
   task: PreparedTask,
+  ledger?: CpuLedger,
 ): UnplacedReason {
   const { dims, capacity, free, resources, nodes } = state;
   const staticHard = task.hard.filter(isStatic);
@@ -53,6 +55,14 @@ export function explainUnplaced(
     }
     return { isImpossible: true, reason: `${prefix}no single node has ${needs(task, resources)} at once` };
   }
+  const cpu = task.request[0]!;
+  if (ledger && cpu > 0 && large.every((j) => ledger.coreCount(j) < coresSpanned(cpu))) {
+    const most = large.reduce((max, j) => Math.max(max, ledger.coreCount(j)), 0);
+    return {
+      isImpossible: true,
+      reason: `${prefix}cpu pinning: ${amount(cpu)} cpu spans ${coresSpanned(cpu)} cores, the largest node that fits has ${most}`,
+    };
+  }
   const roomy = large.filter((j) => holds(j, free));
   if (roomy.length === 0) {
     for (let k = 0; k < task.requested.length; k++) {
@@ -70,11 +80,21 @@ export function explainUnplaced(
       reason: `${prefix}no node has ${needs(task, resources)} free at once; waiting for capacity`,
     };
   }
-  const open = roomy.filter((j) => state.isExclusive[j] === 0);
-  if (open.length === 0) {
+  const unheld = roomy.filter((j) => state.isExclusive[j] === 0);
+  if (unheld.length === 0) {
     return {
       isImpossible: false,
       reason: `${prefix}the nodes with room are held by exclusiveNode tasks; waiting`,
+    };
+  }
+  const open = ledger ? unheld.filter((j) => ledger.canPin(j, cpu)) : unheld;
+  if (open.length === 0) {
+    const most = unheld.reduce((max, j) => Math.max(max, ledger!.freeCores(j)), 0);
+    const { whole, share } = splitCpu(cpu);
+    const wanted = `${whole} free whole core(s)${share > 0 ? ` plus room for a ${amount(share)} share` : ''}`;
+    return {
+      isImpossible: false,
+      reason: `${prefix}cpu pinning: none of the ${unheld.length} node(s) with room has ${wanted} (the most free whole cores is ${most}); waiting`,
     };
   }
   for (const constraint of task.hard.filter((c) => !isStatic(c))) {

@@ -8,12 +8,18 @@
  * bounded improvement phase. See placement.ts, fair-share.ts, vector-packer.ts.
  */
 import { adviseScaling } from './autoscale.js';
-import { buildClusterState, compareIds, type ClusterState } from './cluster-state.js';
+import { buildClusterState, compareIds, vacate, type ClusterState } from './cluster-state.js';
 import { buildConstraintContext } from './constraints.js';
-import { assignCpus } from './cpu-pinning.js';
+import { assignCpus, createCpuLedger } from './cpu-pinning.js';
 import { bySizeDescending, serveFairly } from './fair-share.js';
 import { optimizePacking } from './optimize-packing.js';
-import { createPlacer, maxCapacityOf, prepareTask, type PreparedTask } from './placement.js';
+import {
+  createPlacer,
+  maxCapacityOf,
+  prepareTask,
+  type PinningSlot,
+  type PreparedTask,
+} from './placement.js';
 import { choosePreemption } from './preemption.js';
 import { explainUnplaced } from './reasons.js';
 import type { Allocation, Preemption, ScheduleInput, ScheduleResult, TaskDecision } from './types.js';
@@ -45,7 +51,10 @@ export function schedule(input: ScheduleInput): ScheduleResult {
     prepareTask(state, task, maxCapacity, i, requests.subarray(i * state.dims, (i + 1) * state.dims)),
   );
   const wasEmpty = Uint8Array.from(state.taskCount, (count) => (count === 0 ? 1 : 0));
-  const placer = createPlacer(state, context, options, input.now);
+  const pinning: PinningSlot | undefined = options.cpuPinning
+    ? { ledger: createCpuLedger(state, input.allocations), pins: new Map() }
+    : undefined;
+  const placer = createPlacer(state, context, options, input.now, pinning);
   const nodeOf = new Int32Array(tasks.length).fill(-1);
   const isConsidered = new Uint8Array(tasks.length);
   const preemptions: Preemption[] = [];
@@ -77,8 +86,9 @@ export function schedule(input: ScheduleInput): ScheduleResult {
     });
     reserveForStarving(state, waiting, input.now, options.starvationSeconds ?? 300, placer);
   }
+  let hasMoved = false;
   if (options.optimize !== false && !isOutOfTime) {
-    optimizePacking(state, tasks, nodeOf, wasEmpty, {
+    hasMoved = optimizePacking(state, tasks, nodeOf, wasEmpty, {
       maxIterations:
         options.optimize?.maxIterations ??
         (tasks.length >= LARGE_BATCH_TASKS ? 0 : DEFAULT_OPTIMIZE_ITERATIONS),
@@ -87,16 +97,27 @@ export function schedule(input: ScheduleInput): ScheduleResult {
       deadline: optimizeDeadline(clock, deadline, options.optimize?.budgetMillis),
     });
   }
+  if (pinning && hasMoved) {
+    // The improvement phase packs cpu as a number, not as cores: pin again where the tasks ended up, and take
+    // off (to be placed again below) any task whose node can no longer pin it.
+    pinning.ledger = createCpuLedger(state, input.allocations);
+    pinning.pins.clear();
+    const { cpusets, unpinned } = assignCpus(pinning.ledger, tasks, nodeOf);
+    for (const [i, cpuset] of cpusets) pinning.pins.set(i, cpuset);
+    for (const i of unpinned) {
+      vacate(state, nodeOf[i]!, tasks[i]!.request, tasks[i]!.task.constraints);
+      nodeOf[i] = -1;
+    }
+  }
   // The improvement phase may have emptied nodes: give the tasks still waiting one more chance.
   placer.rebuild();
   const retry = tasks.filter((_, i) => nodeOf[i]! < 0 && isConsidered[i] === 1 && !preemptedFor.has(i));
   for (const task of retry.sort(bySizeDescending)) if (!isOutOfTime) place(task);
-  const cpusets = options.cpuPinning ? assignCpus(state, input.allocations, tasks, nodeOf) : undefined;
   const decisions: TaskDecision[] = tasks.map((task, i) => {
     const j = nodeOf[i]!;
     const taskId = task.task.id;
     if (j >= 0) {
-      const cpuset = cpusets?.get(i);
+      const cpuset = pinning?.pins.get(i);
       const nodeId = state.nodes[j]!.id;
       return cpuset ? { kind: 'placed', taskId, nodeId, cpuset } : { kind: 'placed', taskId, nodeId };
     }
@@ -117,7 +138,7 @@ export function schedule(input: ScheduleInput): ScheduleResult {
         reason: `not considered: the iteration used its ${options.timeBudgetMillis ?? 0} ms budget; retried next iteration`,
       };
     }
-    return { kind: 'unplaced', taskId, ...explainUnplaced(state, context, task) };
+    return { kind: 'unplaced', taskId, ...explainUnplaced(state, context, task, pinning?.ledger) };
   });
   const result: ScheduleResult = { decisions, preemptions };
   if (options.nodeGroups) {

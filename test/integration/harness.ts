@@ -43,7 +43,11 @@ export interface TestNode {
   readonly attributes?: Record<string, string>;
 }
 
-export async function startTestCluster(prefix: string, nodes: readonly TestNode[]): Promise<TestCluster> {
+export async function startTestCluster(
+  prefix: string,
+  nodes: readonly TestNode[],
+  scheduling?: Record<string, unknown>,
+): Promise<TestCluster> {
   if (!isRuntimeInstalled) {
     try {
       Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -67,6 +71,7 @@ export async function startTestCluster(prefix: string, nodes: readonly TestNode[
       attributes: n.attributes ?? {},
       docker: localDockerEndpoint(),
     })),
+    ...(scheduling ? { scheduling } : {}),
   });
   const client = await connectClient(config);
   const connection: NativeConnection = await connectWorker(config);

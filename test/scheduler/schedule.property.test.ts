@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Constraint } from '../../pipeline/schema.js';
+import { pinCpus } from '../../scheduler/cpu-pinning.js';
 import { schedule } from '../../scheduler/schedule.js';
 import type {
   Allocation,
@@ -130,6 +131,42 @@ function placedOn(
 }
 
 describe('schedule properties', () => {
+  it('in cpu pinning mode gives every placed task a cpuset of its cpu, and no core more than it has', () => {
+    fc.assert(
+      fc.property(inputArb, (base) => {
+        const coresOf = (): Map<string, Float64Array> =>
+          new Map(base.nodes.map((n) => [n.id, new Float64Array(Math.floor(n.capacity['cpu']!))]));
+        // The running tasks hold cpusets, pinned as the engine pinned them.
+        const model = coresOf();
+        const allocations = base.allocations.flatMap((a) => {
+          const cpuset = pinCpus(model.get(a.nodeId)!, a.request['cpu']!);
+          return cpuset ? [{ ...a, cpuset }] : [];
+        });
+        const input = { ...base, allocations, options: { cpuPinning: true } };
+        const result = schedule(input);
+        const load = coresOf();
+        const take = (nodeId: string, cpuset: NonNullable<Allocation['cpuset']>): void => {
+          const cores = load.get(nodeId)!;
+          for (const core of cpuset.exclusiveCores) cores[core] = cores[core]! + 1;
+          if (cpuset.fragment)
+            cores[cpuset.fragment.core] = cores[cpuset.fragment.core]! + cpuset.fragment.share;
+        };
+        allocations.forEach((a) => take(a.nodeId, a.cpuset));
+        result.decisions.forEach((decision, i) => {
+          if (decision.kind !== 'placed') return;
+          expect(decision.cpuset).toBeDefined();
+          const cpuset = decision.cpuset!;
+          const cpu = input.pending[i]!.request['cpu']!;
+          expect(cpuset.exclusiveCores.length + (cpuset.fragment?.share ?? 0)).toBeCloseTo(cpu, 2);
+          take(decision.nodeId, cpuset);
+        });
+        for (const cores of load.values())
+          for (const used of cores) expect(used).toBeLessThanOrEqual(1 + 1e-9);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('never overcommits any resource of any node', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
