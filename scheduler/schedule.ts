@@ -8,7 +8,7 @@
  * bounded improvement phase. See placement.ts, fair-share.ts, vector-packer.ts.
  */
 import { adviseScaling } from './autoscale.js';
-import { buildClusterState, compareIds, vacate, type ClusterState } from './cluster-state.js';
+import { EPSILON, buildClusterState, compareIds, vacate, type ClusterState } from './cluster-state.js';
 import { buildConstraintContext } from './constraints.js';
 import { assignCpus, createCpuLedger } from './cpu-pinning.js';
 import { bySizeDescending, serveFairly } from './fair-share.js';
@@ -163,16 +163,25 @@ function preemptFor(
   });
   if (waiting.length === 0) return;
   const flexByNode = new Map<number, Allocation[]>();
+  // Allocations already being evicted, by the task they leave for: their room is that task's, not a victim's.
+  const leaving = new Map<string, Map<number, Allocation[]>>();
   for (const allocation of [...allocations].sort((a, b) => compareIds(a.taskId, b.taskId))) {
     const j = state.nodeIndex.get(allocation.nodeId);
-    if (j === undefined || allocation.tier !== 'flex') continue;
-    const list = flexByNode.get(j) ?? [];
-    list.push(allocation);
-    flexByNode.set(j, list);
+    if (j === undefined) continue;
+    if (allocation.evictingFor !== undefined) {
+      const byNode = leaving.get(allocation.evictingFor) ?? new Map<number, Allocation[]>();
+      byNode.set(j, [...(byNode.get(j) ?? []), allocation]);
+      leaving.set(allocation.evictingFor, byNode);
+    } else if (allocation.tier === 'flex') {
+      flexByNode.set(j, [...(flexByNode.get(j) ?? []), allocation]);
+    }
   }
   const taken = new Set<string>();
   for (const task of [...waiting].sort((a, b) => b.size - a.size || compareIds(a.task.id, b.task.id))) {
-    const choice = choosePreemption(state, context, task, flexByNode, taken);
+    const underWay = leaving.get(task.task.id);
+    const choice =
+      (underWay && evictionUnderWay(state, task, underWay)) ??
+      choosePreemption(state, context, task, flexByNode, taken);
     if (!choice) continue;
     const { dims, free } = state;
     const j = choice.node;
@@ -189,6 +198,28 @@ function preemptFor(
     preemptions.push(preemption);
     preemptedFor.set(task.index, preemption);
   }
+}
+
+/**
+ * The node where the evictions already under way for `task` will make room for it (its free room plus what
+ * the victims hold), lowest node first; undefined when none will, e.g. after its free room went elsewhere.
+ */
+function evictionUnderWay(
+  state: ClusterState,
+  task: PreparedTask,
+  byNode: ReadonlyMap<number, readonly Allocation[]>,
+): { node: number; victims: readonly Allocation[] } | undefined {
+  const { dims, free, resources } = state;
+  for (const j of [...byNode.keys()].sort((a, b) => a - b)) {
+    const victims = byNode.get(j)!;
+    let isEnough = state.isExclusive[j] === 0;
+    for (let d = 0; d < dims && isEnough; d++) {
+      const freed = victims.reduce((sum, a) => sum + (a.request[resources[d]!] ?? 0), 0);
+      if (task.request[d]! > free[j * dims + d]! + freed + EPSILON) isEnough = false;
+    }
+    if (isEnough) return { node: j, victims };
+  }
+  return undefined;
 }
 
 /**

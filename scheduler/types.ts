@@ -32,6 +32,11 @@ export interface Allocation {
   readonly startedAt: number;
   readonly expectedDurationSeconds?: number;
   readonly cpuset?: CpuAssignment;
+  /**
+   * Set while the allocation is being evicted for this pending task: it still holds its resources until its
+   * run lets go, and is never chosen as a victim again.
+   */
+  readonly evictingFor?: string;
 }
 
 export interface PendingTask {

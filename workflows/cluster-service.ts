@@ -46,6 +46,8 @@ export interface ClusterServiceInput {
   readonly pending?: readonly PendingRequest[];
   readonly placements?: number;
   readonly idleSince?: Readonly<Record<string, number>>;
+  /** Victim allocation key → the pending task it is being evicted for. */
+  readonly evicting?: Readonly<Record<string, string>>;
 }
 
 // Well under Temporal's 50k-event limit; continue-as-new also happens earlier if the server suggests it.
@@ -60,8 +62,8 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   let scaling: ScalingAdvice | undefined;
   // When each node last became empty, for the autoscaler's scale-down cooldown.
   const idleSince = new Map<string, number>(input.idleSince ? Object.entries(input.idleSince) : []);
-  // Victims told to leave but still holding their resources until their run releases them.
-  const evicting = new Set<string>();
+  // Victims told to leave but still holding their resources until their run releases them, and for whom.
+  const evicting = new Map<string, string>(input.evicting ? Object.entries(input.evicting) : []);
   let isDirty = pending.length > 0;
 
   const isKnown = (key: string) =>
@@ -180,7 +182,12 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
         attributes: n.attributes,
         ...(n.nodeGroup ? { nodeGroup: n.nodeGroup } : {}),
       })),
-      allocations,
+      // The scheduler must know who is already leaving: never pick them again, and count their room as
+      // promised to the task they leave for.
+      allocations: allocations.map((a) => {
+        const forTaskId = evicting.get(a.taskId);
+        return forTaskId === undefined ? a : { ...a, evictingFor: forTaskId };
+      }),
       pending: pending.map((p) => ({
         id: p.key,
         request: p.request,
@@ -237,7 +244,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       for (const victim of preemption.victims) {
         const allocation = allocations.find((a) => a.taskId === victim);
         if (!allocation || evicting.has(victim)) continue;
-        evicting.add(victim);
+        evicting.set(victim, preemption.forTaskId);
         reasons.set(
           preemption.forTaskId,
           `preempting ${preemption.victims.length} flex task(s) on ${preemption.nodeId}`,
@@ -276,6 +283,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
         pending,
         placements,
         idleSince: Object.fromEntries(idleSince),
+        evicting: Object.fromEntries(evicting),
       });
     }
   }

@@ -200,6 +200,41 @@ describe('schedule', () => {
     });
   });
 
+  it('keeps waiting on the evictions already under way instead of choosing new victims', () => {
+    // 'old' is leaving for 'urgent' (decided earlier); on its own the scheduler would now pick the younger one.
+    const allocations = [
+      makeAllocation({
+        taskId: 'old',
+        request: { cpu: 4, memoryMiB: 1 },
+        startedAt: 100,
+        evictingFor: 'urgent',
+      }),
+      makeAllocation({ taskId: 'young', request: { cpu: 4, memoryMiB: 1 }, startedAt: 200 }),
+    ];
+    const pending = [makeTask({ id: 'urgent', tier: 'critical', request: { cpu: 3, memoryMiB: 1 } })];
+    const result = schedule(makeInput({ allocations, pending }));
+    expect(result.preemptions).toEqual([
+      { kind: 'preempt', forTaskId: 'urgent', nodeId: 'n0', victims: ['old'] },
+    ]);
+  });
+
+  it('never picks a task already leaving as a victim for another critical task', () => {
+    const nodes = [makeNode({ id: 'n0' }), makeNode({ id: 'n1' })];
+    const allocations = [
+      makeAllocation({ taskId: 'a', nodeId: 'n0', request: { cpu: 8, memoryMiB: 1 }, evictingFor: 'first' }),
+      makeAllocation({ taskId: 'b', nodeId: 'n1', request: { cpu: 8, memoryMiB: 1 }, startedAt: 50 }),
+    ];
+    const pending = [
+      makeTask({ id: 'first', tier: 'critical', request: { cpu: 6, memoryMiB: 1 } }),
+      makeTask({ id: 'second', tier: 'critical', request: { cpu: 6, memoryMiB: 1 } }),
+    ];
+    const result = schedule(makeInput({ nodes, allocations, pending }));
+    expect(result.preemptions).toEqual([
+      { kind: 'preempt', forTaskId: 'first', nodeId: 'n0', victims: ['a'] },
+      { kind: 'preempt', forTaskId: 'second', nodeId: 'n1', victims: ['b'] },
+    ]);
+  });
+
   it('never preempts critical tasks', () => {
     const allocations = [
       makeAllocation({ taskId: 'vip', tier: 'critical', request: { cpu: 8, memoryMiB: 1 } }),
