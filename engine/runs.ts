@@ -4,6 +4,7 @@ import {
   WorkflowFailedError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
@@ -87,21 +88,34 @@ export function specFromSnapshot(snapshot: ClusterSnapshot): ClusterSpec {
 export interface StartedRun {
   readonly runId: string;
   readonly workflowId: string;
-  readonly handle: WorkflowHandle<typeof runPipeline>;
+  readonly handle: WorkflowHandleWithFirstExecutionRunId<typeof runPipeline>;
+}
+
+export interface StartRunOptions {
+  readonly now?: Date;
+  /** The run continues as new past this many history events (the workflow's default when absent). */
+  readonly maxHistoryEvents?: number;
 }
 
 export async function startRun(
   client: Client,
   config: GantryConfig,
   spec: PipelineSpec,
-  now = new Date(),
+  options: StartRunOptions = {},
 ): Promise<StartedRun> {
-  const runId = newRunId(spec.name, now, randomBytes(4).toString('hex'));
+  const runId = newRunId(spec.name, options.now ?? new Date(), randomBytes(4).toString('hex'));
   const workflowId = runWorkflowId(runId);
   const handle = await client.workflow.start<typeof runPipeline>('runPipeline', {
     workflowId,
     taskQueue: config.controlTaskQueue,
-    args: [{ runId, spec, clusterWorkflowId: clusterWorkflowId(config.clusterName) }],
+    args: [
+      {
+        runId,
+        spec,
+        clusterWorkflowId: clusterWorkflowId(config.clusterName),
+        ...(options.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: options.maxHistoryEvents }),
+      },
+    ],
     searchAttributes: { [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] },
   });
   return { runId, workflowId, handle };

@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterSpec, DockerEndpoint } from '../common/cluster-spec.js';
 import type { Constraint, PipelineSpec, Tier } from '../pipeline/schema.js';
+import type { DagState } from '../scheduler/dag-state.js';
 import type { CpuAssignment, ResourceVector, ScalingAdvice } from '../scheduler/types.js';
 
 // ---- cluster service ---------------------------------------------------------------------------------
@@ -98,12 +99,29 @@ export interface RunState {
   readonly tasks: Readonly<Record<string, TaskState>>;
   /** Edges of the DAG, so a viewer can draw it from the query alone. */
   readonly dependsOn: Readonly<Record<string, readonly string[]>>;
+  /** Times the run continued as new to keep its history short (absent when it never did). */
+  readonly continuations?: number;
 }
 
 export interface RunPipelineInput {
   readonly runId: string;
   readonly spec: PipelineSpec;
   readonly clusterWorkflowId: string;
+  /** History length after which the run drains its running tasks and continues as new; 10,000 by default. */
+  readonly maxHistoryEvents?: number;
+  /** Progress handed over by continue-as-new. */
+  readonly carried?: CarriedRun;
+}
+
+/** What a run hands to its next execution: plain JSON, so it fits continue-as-new's input. */
+export interface CarriedRun {
+  readonly dag: DagState;
+  readonly tasks: Readonly<Record<string, TaskState>>;
+  readonly startedAt: number;
+  /** Node id → task queue of every node that ran a task, for the cleanup at the end. */
+  readonly nodeQueues: Readonly<Record<string, string>>;
+  /** Executions before this one. */
+  readonly continuations: number;
 }
 
 export const placementDecidedSignal =

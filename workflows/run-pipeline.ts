@@ -3,11 +3,16 @@
  * service to place each ready task, runs it as a container activity on the chosen node's task queue with
  * the task's retry policy, releases the reservation when the task ends, and skips the downstream of a task
  * that failed for good. Deterministic: the task order comes from the spec, time from the workflow clock.
+ * A large pipeline would outgrow Temporal's history limit (about ten events per task), so past
+ * `maxHistoryEvents` the run starts nothing new, lets its running tasks finish, and continues as new with
+ * its progress: the same workflow id, and nothing is lost or run twice.
  */
 import {
   ApplicationFailure,
   CancellationScope,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
@@ -22,6 +27,7 @@ import type { TaskSpec } from '../pipeline/schema.js';
 import { completeTask, createDagState, isDagFinished, takeReady } from '../scheduler/dag-state.js';
 import { toResourceVector } from '../scheduler/resources.js';
 import {
+  type CarriedRun,
   type PlacementDecision,
   type RunPipelineInput,
   type RunState,
@@ -68,16 +74,23 @@ function viewFailure(err: unknown): FailureView {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
+// Well under Temporal's 50k-event limit and its 10k-event warning; the server may suggest it earlier.
+const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
+
 export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
-  const { spec, runId } = input;
+  const { spec, runId, carried } = input;
   const workflowId = workflowInfo().workflowId;
-  const startedAt = Date.now();
-  const dag = createDagState(spec);
+  const startedAt = carried?.startedAt ?? Date.now();
+  const dag = carried?.dag ?? createDagState(spec);
   const tasks = new Map<string, TaskState>(
-    spec.tasks.map((t) => [t.id, { status: 'pending', attempts: 0, exitCode: null, node: null }]),
+    carried
+      ? Object.entries(carried.tasks)
+      : spec.tasks.map((t) => [t.id, { status: 'pending', attempts: 0, exitCode: null, node: null }]),
   );
+  const continuations = carried?.continuations ?? 0;
+  const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const decisions = new Map<string, PlacementDecision>();
-  const nodeQueues = new Map<string, string>();
+  const nodeQueues = new Map<string, string>(carried ? Object.entries(carried.nodeQueues) : []);
   const attemptScopes = new Map<string, CancellationScope>();
   const preemptions = new Map<string, string>();
   const isRunCancelled = () => CancellationScope.current().consideredCancelled;
@@ -94,6 +107,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     tasks: Object.fromEntries(tasks),
     dependsOn: Object.fromEntries(spec.tasks.map((t) => [t.id, t.dependsOn])),
+    ...(continuations > 0 ? { continuations } : {}),
   });
 
   setHandler(placementDecidedSignal, ({ taskId, decision }) => void decisions.set(taskId, decision));
@@ -203,9 +217,16 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   }
 
   const inFlight = new Map<string, Promise<void>>();
+  const isHistoryLong = (): boolean => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > maxHistoryEvents;
+  };
+  let isDraining = false;
   try {
     for (;;) {
-      for (const id of takeReady(dag)) {
+      isDraining ||= isHistoryLong();
+      // Draining: ready tasks stay ready in the DAG state and start in the next execution.
+      for (const id of isDraining ? [] : takeReady(dag)) {
         const task = spec.tasks.find((t) => t.id === id)!;
         inFlight.set(
           id,
@@ -230,6 +251,17 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     throw err;
   }
 
+  if (isDraining && !isDagFinished(dag)) {
+    await condition(allHandlersFinished);
+    const next: CarriedRun = {
+      dag,
+      tasks: Object.fromEntries(tasks),
+      startedAt,
+      nodeQueues: Object.fromEntries(nodeQueues),
+      continuations: continuations + 1,
+    };
+    return continueAsNew<typeof runPipeline>({ ...input, carried: next });
+  }
   await cleanup();
   finishedAt = Date.now();
   const failed = [...tasks].filter(([, t]) => t.status === 'failed').map(([id]) => id);

@@ -14,7 +14,7 @@ import { Label, clusterWorkflowId, runWorkflowId } from '../../common/names.js';
 import { type GantryConfig, loadConfig } from '../../engine/config.js';
 import { connectClient, connectWorker } from '../../engine/connection.js';
 import { localDockerEndpoint } from '../../engine/default-cluster.js';
-import { ensureClusterService, startRun, waitForRun } from '../../engine/runs.js';
+import { type StartRunOptions, ensureClusterService, startRun, waitForRun } from '../../engine/runs.js';
 import { createControlWorker, createNodeWorker } from '../../engine/workers.js';
 import { parsePipeline } from '../../pipeline/parse.js';
 import type { PipelineInput } from '../../pipeline/schema.js';
@@ -29,8 +29,8 @@ export interface TestCluster {
   readonly config: GantryConfig;
   readonly client: Client;
   readonly spec: ClusterSpec;
-  start(pipeline: PipelineInput): Promise<Awaited<ReturnType<typeof startRun>>>;
-  run(pipeline: PipelineInput): Promise<RunState & { workflowId: string }>;
+  start(pipeline: PipelineInput, options?: StartRunOptions): Promise<Awaited<ReturnType<typeof startRun>>>;
+  run(pipeline: PipelineInput, options?: StartRunOptions): Promise<RunState & { workflowId: string }>;
   /** Replaces the workflow worker with a fresh one: every open workflow is then replayed from its history. */
   restartControlWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -101,8 +101,8 @@ export async function startTestCluster(
   await ensureClusterService(client, config, spec);
   const runIds: string[] = [];
 
-  const start = async (pipeline: PipelineInput) => {
-    const started = await startRun(client, config, parsePipeline(pipeline, { nodes: spec.nodes }));
+  const start = async (pipeline: PipelineInput, options?: StartRunOptions) => {
+    const started = await startRun(client, config, parsePipeline(pipeline, { nodes: spec.nodes }), options);
     runIds.push(started.runId);
     return started;
   };
@@ -112,8 +112,8 @@ export async function startTestCluster(
     client,
     spec,
     start,
-    async run(pipeline) {
-      const started = await start(pipeline);
+    async run(pipeline, options) {
+      const started = await start(pipeline, options);
       return { ...(await waitForRun(started.handle)), workflowId: started.workflowId };
     },
     async restartControlWorker() {

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureType } from '../../common/failure-types.js';
 import { Label } from '../../common/names.js';
@@ -73,6 +75,33 @@ describe('durability', () => {
     const state = await waitForRun(run.handle);
     expect(state.status).toBe('succeeded');
     expect(state.tasks['second']).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('continues as new when its history grows long, losing nothing and running nothing twice', async () => {
+    const fan = Array.from({ length: 8 }, (_, i) => `f${i}`);
+    const run = await cluster.start(
+      {
+        name: 'long-history',
+        tasks: [
+          shTask('start', 'echo start >> /workspace/ran'),
+          ...fan.map((id) => shTask(id, `echo ${id} >> /workspace/ran`, { dependsOn: ['start'] })),
+          shTask('end', 'echo end >> /workspace/ran; sort /workspace/ran', { dependsOn: fan }),
+        ],
+      },
+      // About ten events per task: the run must continue as new before it ends.
+      { maxHistoryEvents: 30 },
+    );
+    const state = await waitForRun(run.handle);
+    expect(state.status).toBe('succeeded');
+    expect(state.continuations).toBeGreaterThanOrEqual(1);
+    for (const id of ['start', ...fan, 'end'])
+      expect(state.tasks[id], id).toMatchObject({ status: 'succeeded', attempts: 1 });
+    // One workflow id, several executions: the latest is not the first.
+    const latest = await cluster.client.workflow.getHandle(run.workflowId).describe();
+    expect(latest.runId).not.toBe(run.handle.firstExecutionRunId);
+    // Every task ran exactly once, as the run's own workspace records.
+    const log = await readFile(path.join(cluster.config.logDir, run.runId, 'end', 'attempt-1.log'), 'utf8');
+    expect(log.trim().split('\n')).toEqual(['end', 'f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'start']);
   });
 
   it('shows a task that does not fit yet as queued, with the reason, in the cluster snapshot', async () => {
