@@ -200,6 +200,18 @@ describe('schedule', () => {
     });
   });
 
+  it('opens a node for what the task asks for: no GPU node for a task without gpus', () => {
+    const nodes = [
+      makeNode({ id: 'a-gpu', capacity: { cpu: 32, memoryMiB: 262_144, gpu: 8 } }),
+      makeNode({ id: 'b-cpu', capacity: { cpu: 32, memoryMiB: 262_144 } }),
+      makeNode({ id: 'c-small', capacity: { cpu: 16, memoryMiB: 65_536 } }),
+    ];
+    const place = (request: Record<string, number>) =>
+      nodeOf(schedule(makeInput({ nodes, pending: [makeTask({ id: 't', request })] })).decisions, 't');
+    expect(place({ cpu: 4, memoryMiB: 4096 })).toBe('b-cpu');
+    expect(place({ cpu: 4, memoryMiB: 4096, gpu: 1 })).toBe('a-gpu');
+  });
+
   it('keeps waiting on the evictions already under way instead of choosing new victims', () => {
     // 'old' is leaving for 'urgent' (decided earlier); on its own the scheduler would now pick the younger one.
     const allocations = [
