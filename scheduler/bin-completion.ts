@@ -51,13 +51,19 @@ export function fillBinsMinimumSlack(state: SearchState, order: readonly number[
 }
 
 const NEIGHBOURHOOD_NODE_BUDGET = 200_000;
+const CLOCK_CHECK_NODES = 1024;
 
 /**
  * Takes the pool plus the bins with the most slack and a few random bins, and searches for a packing of all
  * those items into that many bins (bin completion with maximal completions only, Korf 2003). Applies it and
  * empties the pool on success.
  */
-export function repackNeighbourhood(state: SearchState, pool: number[], random: () => number): boolean {
+export function repackNeighbourhood(
+  state: SearchState,
+  pool: number[],
+  random: () => number,
+  isOutOfTime: () => boolean = () => false,
+): boolean {
   const { dims, size, weight } = state;
   const bySlack = state.bins
     .map((_, b) => b)
@@ -78,7 +84,7 @@ export function repackNeighbourhood(state: SearchState, pool: number[], random: 
     for (const item of items) total += size[item * dims + d]!;
     if (total > binIds.length + EPSILON) return false;
   }
-  const assignment = completeBins(state, items, binIds.length, NEIGHBOURHOOD_NODE_BUDGET);
+  const assignment = completeBins(state, items, binIds.length, NEIGHBOURHOOD_NODE_BUDGET, isOutOfTime);
   if (assignment === undefined) return false;
   binIds.forEach((b, k) => {
     state.bins[b] = [];
@@ -91,16 +97,25 @@ export function repackNeighbourhood(state: SearchState, pool: number[], random: 
 
 /**
  * Bin completion (Korf, IJCAI 2003) with maximal completions and the waste bound: packs every one of `items`
- * (sorted heaviest first) into `binCount` bins, or gives up after `nodeBudget` search nodes.
+ * (sorted heaviest first) into `binCount` bins, or gives up after `nodeBudget` search nodes or when
+ * `isOutOfTime` says so (asked every CLOCK_CHECK_NODES nodes, so the clock costs nothing measurable).
  */
 export function completeBins(
   state: SearchState,
   items: readonly number[],
   binCount: number,
   nodeBudget: number,
+  isOutOfTime: () => boolean = () => false,
 ): number[][] | undefined {
   const { dims, size, weight } = state;
-  let nodes = 0;
+  let count = 0;
+  let budget = nodeBudget;
+  // Counts a search node; false once the budget or the clock has run out (and for good after that).
+  const visit = (): boolean => {
+    if (++count > budget) return false;
+    if ((count & (CLOCK_CHECK_NODES - 1)) === 0 && isOutOfTime()) budget = 0;
+    return count <= budget;
+  };
   const assignment: number[][] = [];
   const free = new Float64Array(dims);
   // Waste allowance per resource (Korf's bin-completion bound): capacity left over by a finished bin can never
@@ -143,7 +158,7 @@ export function completeBins(
   };
   const solve = (remaining: readonly number[], binsLeft: number): boolean => {
     if (remaining.length === 0) return true;
-    if (binsLeft === 0 || ++nodes > nodeBudget) return false;
+    if (binsLeft === 0 || !visit()) return false;
     const first = remaining[0]!;
     const rest = remaining.slice(1);
     for (let d = 0; d < dims; d++) free[d] = 1 - size[first * dims + d]!;
@@ -154,7 +169,7 @@ export function completeBins(
       for (let i = start; i < rest.length; i++) {
         const item = rest[i]!;
         if (weight[item] === previous) continue;
-        if (++nodes > nodeBudget) return false;
+        if (!visit()) return false;
         let fitsItem = true;
         for (let d = 0; d < dims; d++) if (size[item * dims + d]! > free[d]! + EPSILON) fitsItem = false;
         if (!fitsItem) continue;
@@ -166,7 +181,7 @@ export function completeBins(
         picked.pop();
         for (let d = 0; d < dims; d++) free[d] = free[d]! + size[item * dims + d]!;
         if (found) return true;
-        if (nodes > nodeBudget) return false;
+        if (count > budget) return false;
       }
       if (extended || !isMaximal(rest, picked, free)) return false;
       for (let d = 0; d < dims; d++) if (free[d]! > allowance[d]! + EPSILON) return false;

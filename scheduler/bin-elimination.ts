@@ -61,7 +61,8 @@ export function eliminateOneBin(
     let applied = false;
     const binCount = state.bins.length;
     for (let step = 0; step < binCount && !applied; step++) {
-      if ((step & 63) === 63 && isOutOfTime()) break;
+      // One bin costs O(k² · p²) here (hundreds of thousands of steps for full bins): ask the clock each time.
+      if (isOutOfTime()) break;
       const b = (cursor + step) % binCount;
       const items = state.bins[b]!;
       const load = state.load[b]!;
@@ -128,7 +129,7 @@ export function eliminateOneBin(
     // 3. Stuck: every few times, re-pack the pool with the slackest bins and some random ones exactly
     // (a large-neighbourhood step); otherwise kick a random item into the pool, tabu to return for a while.
     stuck += 1;
-    if (stuck % 4 === 0 && repackNeighbourhood(state, pool, random)) return iteration + 1;
+    if (stuck % 4 === 0 && repackNeighbourhood(state, pool, random, isOutOfTime)) return iteration + 1;
     const b = Math.floor(random() * binCount);
     const items = state.bins[b]!;
     if (items.length === 0) continue;

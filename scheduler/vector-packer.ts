@@ -75,7 +75,8 @@ export function packIdenticalBins(
       return finish(state, n, lowerBound, options);
     }
     // Then an exact attempt at the lower bound; when it runs out of budget, MBS' then local search.
-    const exact = completeBins(state, order, lowerBound, EXACT_NODE_BUDGET);
+    const isPastDeadline = (): boolean => clock !== undefined && deadline !== undefined && clock() > deadline;
+    const exact = completeBins(state, order, lowerBound, EXACT_NODE_BUDGET, isPastDeadline);
     if (exact !== undefined) {
       exact.forEach((items, b) => {
         state.bins.push([]);
