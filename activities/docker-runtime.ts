@@ -33,6 +33,8 @@ export interface ContainerSpec {
     readonly readOnly: boolean;
   }[];
   readonly cpuset?: { readonly cpus: string; readonly shares: number };
+  /** Bounds Docker's own copy of the output while the container runs (Gantry keeps as much in its log). */
+  readonly logLimitBytes: number;
 }
 
 export interface ContainerState {
@@ -187,6 +189,15 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
               })),
             ],
             ...(spec.cpuset ? { CpusetCpus: spec.cpuset.cpus, CpuShares: spec.cpuset.shares } : {}),
+            // A chatty task must not fill the host's disk through dockerd's log files either: two files of
+            // the cap each, so the cap's worth of output is always there for the follower to read.
+            LogConfig: {
+              Type: 'json-file',
+              Config: {
+                'max-size': `${Math.max(1, Math.ceil(spec.logLimitBytes / 1024))}k`,
+                'max-file': '2',
+              },
+            },
           },
         });
         return container.id;

@@ -23,6 +23,7 @@ export interface ActivityDeps {
   readonly hostMountAllowlist?: readonly string[];
   readonly heartbeatIntervalMs?: number;
   readonly oomFlagGraceMs?: number;
+  readonly logLimitBytes?: number;
 }
 
 function toFailure(err: unknown, nodeId: string): unknown {
@@ -49,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     hostMountAllowlist: deps.hostMountAllowlist ?? [],
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1000,
     ...(deps.oomFlagGraceMs === undefined ? {} : { oomFlagGraceMs: deps.oomFlagGraceMs }),
+    ...(deps.logLimitBytes === undefined ? {} : { logLimitBytes: deps.logLimitBytes }),
   };
   return {
     async runContainer(input: RunContainerInput): Promise<RunContainerResult> {

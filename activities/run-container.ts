@@ -11,6 +11,7 @@ import { FailureType } from '../common/failure-types.js';
 import { Label, WORKSPACE_MOUNT_PATH, containerName, workspaceVolumeName } from '../common/names.js';
 import type { ContainerRuntime, ContainerSpec } from './docker-runtime.js';
 import { GantryActivityError, HostMountNotAllowedError, ImageNotFoundError } from './errors.js';
+import { CappedLogWriter, DEFAULT_LOG_LIMIT_BYTES } from './log-cap.js';
 import type { RunContainerInput, RunContainerResult } from './types.js';
 
 export interface RunContainerDeps {
@@ -20,6 +21,8 @@ export interface RunContainerDeps {
   readonly heartbeatIntervalMs: number;
   /** How long a bare SIGKILL exit waits for Docker's OOM flag; see wasOomKilled. */
   readonly oomFlagGraceMs?: number;
+  /** Size cap of one attempt's log file; see log-cap.ts. */
+  readonly logLimitBytes?: number;
 }
 
 /** A failed attempt, with what the workflow needs to report it. Converted to an ApplicationFailure upstream. */
@@ -64,6 +67,7 @@ function toContainerSpec(
   input: RunContainerInput,
   attempt: number,
   allowlist: readonly string[],
+  logLimitBytes: number,
 ): ContainerSpec {
   for (const mount of input.mounts) {
     if (!allowlist.some((allowed) => isUnder(mount.hostPath, allowed)))
@@ -98,6 +102,7 @@ function toContainerSpec(
     network: input.network,
     volumes: [{ name: workspaceVolumeName(input.runId), target: WORKSPACE_MOUNT_PATH }],
     binds: input.mounts.map((m) => ({ hostPath: m.hostPath, target: m.containerPath, readOnly: m.readOnly })),
+    logLimitBytes,
     ...(cpuset
       ? {
           cpuset: {
@@ -163,7 +168,8 @@ export async function runContainerAttempt(
   const ctx = Context.current();
   const attempt = ctx.info.attempt;
   const { runtime } = deps;
-  const spec = toContainerSpec(input, attempt, deps.hostMountAllowlist);
+  const logLimitBytes = deps.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES;
+  const spec = toContainerSpec(input, attempt, deps.hostMountAllowlist, logLimitBytes);
   const file = logPath(deps.logDir, input.runId, input.taskId, attempt);
 
   // A worker that died mid-attempt leaves its container behind; the task must never run twice at once.
@@ -186,11 +192,12 @@ export async function runContainerAttempt(
   try {
     await mkdir(path.dirname(file), { recursive: true });
     const sink = createWriteStream(file, { flags: 'a' });
+    const capped = new CappedLogWriter(sink, logLimitBytes);
     await runtime.startContainer(id);
     logsDone = runtime
-      .followLogs(id, sink)
+      .followLogs(id, capped)
       .catch(() => undefined)
-      .finally(() => new Promise<void>((resolve) => sink.end(resolve)));
+      .finally(() => new Promise<void>((resolve) => capped.end(() => sink.end(resolve))));
 
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race<Outcome>([

@@ -4,8 +4,13 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { GantryActivityError } from '../activities/errors.js';
-import { loadConfig } from '../engine/config.js';
-import { ClusterUpdateRejectedError, GantryEngineError, RunNotFoundError } from '../engine/errors.js';
+import { type GantryConfig, loadConfig } from '../engine/config.js';
+import {
+  ClusterUpdateRejectedError,
+  GantryEngineError,
+  InvalidConfigError,
+  RunNotFoundError,
+} from '../engine/errors.js';
 import { GantryPipelineError } from '../pipeline/errors.js';
 import { formatValidationError } from '../pipeline/format-issues.js';
 import {
@@ -61,7 +66,17 @@ const program = new Command('gantry')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : ExitCode.InvalidInput));
 
 let action: Promise<number> = Promise.resolve(ExitCode.Ok);
-const config = loadConfig();
+function loadConfigOrExit(): GantryConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError)) throw err;
+    process.stderr.write(`gantry: ${err.message}\n`);
+    process.exit(ExitCode.InvalidInput);
+  }
+}
+
+const config = loadConfigOrExit();
 installQuietRuntime();
 
 program

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CLUSTER_NAME, DEFAULT_CONTROL_TASK_QUEUE } from '../common/names.js';
+import { InvalidConfigError } from './errors.js';
 
 export interface GantryConfig {
   readonly home: string;
@@ -14,6 +15,23 @@ export interface GantryConfig {
   readonly logDir: string;
   readonly hostMountAllowlist: readonly string[];
   readonly uiUrl: string;
+  /** Size cap of one attempt's log file. */
+  readonly logLimitBytes: number;
+  /** Runs whose logs are older than this are deleted by the node workers. */
+  readonly logRetentionDays: number;
+}
+
+const DEFAULT_LOG_LIMIT_MIB = 64;
+const DEFAULT_LOG_RETENTION_DAYS = 14;
+
+/** A positive number from the environment, or the default; anything else names the variable and value. */
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new InvalidConfigError(`${name}: expected a positive number, got "${raw}"`);
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GantryConfig {
@@ -28,5 +46,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GantryConfig {
     logDir: env['GANTRY_LOG_DIR'] ?? path.join(home, 'logs'),
     hostMountAllowlist: (env['GANTRY_HOST_MOUNT_ALLOWLIST'] ?? '').split(':').filter(Boolean),
     uiUrl: env['GANTRY_UI_URL'] ?? 'http://127.0.0.1:8233',
+    logLimitBytes: Math.round(
+      positiveNumber(env, 'GANTRY_LOG_LIMIT_MIB', DEFAULT_LOG_LIMIT_MIB) * 1024 * 1024,
+    ),
+    logRetentionDays: positiveNumber(env, 'GANTRY_LOG_RETENTION_DAYS', DEFAULT_LOG_RETENTION_DAYS),
   };
 }

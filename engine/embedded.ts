@@ -10,6 +10,7 @@ import { nodeTaskQueue } from '../common/names.js';
 import { ensureWorkflowBundle } from './bundle.js';
 import type { GantryConfig } from './config.js';
 import { connectWorker } from './connection.js';
+import { keepPruningRunLogs } from './log-retention.js';
 import { createControlWorker, createNodeWorker } from './workers.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,7 +69,9 @@ export async function startEmbeddedWorkers(
     const worker = await create(connection);
     workers.push({ name, worker, running: worker.run() });
   };
+  let stopPruning = (): void => undefined;
   const stop = async () => {
+    stopPruning();
     for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await Promise.allSettled(workers.map((w) => w.running));
     await connection?.close();
@@ -96,8 +99,13 @@ export async function startEmbeddedWorkers(
           node,
           logDir: config.logDir,
           hostMountAllowlist: config.hostMountAllowlist,
+          logLimitBytes: config.logLimitBytes,
         }),
       );
+    }
+    if (workers.some((w) => w.name.startsWith('node '))) {
+      // Failures are not worth failing the run for: the logs stay until the next prune.
+      stopPruning = keepPruningRunLogs(config.logDir, config.logRetentionDays, () => undefined);
     }
     return { started: workers.map((w) => w.name), cluster, stop };
   } catch (err) {

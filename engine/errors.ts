@@ -6,6 +6,14 @@ export class GantryEngineError extends Error {
   }
 }
 
+/** An environment setting with a value Gantry cannot use. */
+export class InvalidConfigError extends GantryEngineError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidConfigError';
+  }
+}
+
 export class TemporalUnavailableError extends GantryEngineError {
   readonly address: string;
   constructor(address: string, options?: { cause?: unknown; isConfigured?: boolean }) {

@@ -31,6 +31,7 @@ export interface NodeWorkerOptions {
   readonly node: NodeSpec;
   readonly logDir: string;
   readonly hostMountAllowlist: readonly string[];
+  readonly logLimitBytes?: number;
 }
 
 export async function createNodeWorker(options: NodeWorkerOptions): Promise<Worker> {
@@ -44,6 +45,7 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
       nodeId: options.node.id,
       logDir: options.logDir,
       hostMountAllowlist: options.hostMountAllowlist,
+      ...(options.logLimitBytes === undefined ? {} : { logLimitBytes: options.logLimitBytes }),
     }),
     // Containers are bounded by the cluster service's reservations, not by the worker's slots.
     maxConcurrentActivityTaskExecutions: 200,

@@ -9,6 +9,7 @@ import { ensureWorkflowBundle } from '../../engine/bundle.js';
 import type { GantryConfig } from '../../engine/config.js';
 import { connectWorker } from '../../engine/connection.js';
 import { defaultClusterSpec } from '../../engine/default-cluster.js';
+import { keepPruningRunLogs } from '../../engine/log-retention.js';
 import {
   applyClusterSpec,
   clusterSnapshot,
@@ -83,6 +84,7 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
           node,
           logDir: config.logDir,
           hostMountAllowlist: config.hostMountAllowlist,
+          logLimitBytes: config.logLimitBytes,
         }),
       );
     }
@@ -99,7 +101,13 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
   );
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const stopPruning = options.isControlOnly
+    ? () => undefined
+    : keepPruningRunLogs(config.logDir, config.logRetentionDays, (err) =>
+        process.stderr.write(`gantry worker: pruning old logs in ${config.logDir} failed: ${String(err)}\n`),
+      );
   await Promise.all(workers.map((w) => w.running));
+  stopPruning();
   await connection.close();
   return ExitCode.Ok;
 }

@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -55,8 +55,9 @@ class FakeRuntime implements ContainerRuntime {
   async findContainers() {
     return this.leftovers;
   }
+  output = ['hello from the fake\n'];
   async followLogs(_id: string, sink: Writable) {
-    sink.write('hello from the fake\n');
+    for (const chunk of this.output) sink.write(chunk);
   }
   async killContainer(id: string) {
     this.calls.push(`kill ${id}`);
@@ -106,13 +107,14 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 describe('runContainer', () => {
   let runtime: FakeRuntime;
   let logDir: string;
-  const run = (input: RunContainerInput, attempt = 1, allowlist: string[] = []) => {
+  const run = (input: RunContainerInput, attempt = 1, allowlist: string[] = [], logLimitBytes?: number) => {
     const activities = createActivities({
       runtime,
       nodeId: 'n1',
       logDir,
       hostMountAllowlist: allowlist,
       oomFlagGraceMs: 50,
+      ...(logLimitBytes === undefined ? {} : { logLimitBytes }),
     });
     const env = new MockActivityEnvironment(
       { attempt },
@@ -231,6 +233,18 @@ describe('runContainer', () => {
       message:
         'task "train" exited with code 137 (SIGKILL, not sent by Gantry; Docker recorded no OOM kill, but one that happens as the task starts goes unrecorded: check memoryMiB=64)',
     });
+  });
+
+  it('keeps a log only up to its cap, marked where it was cut, and still reports the tail', async () => {
+    runtime.exitCode = 1;
+    runtime.output = Array.from({ length: 100 }, (_, i) => `line ${String(i).padStart(3, '0')}\n`);
+    const failure = await failureOf(run(makeInput(), 1, [], 90));
+    const log = await readFile(path.join(logDir, 'p-1', 'train', 'attempt-1.log'), 'utf8');
+    expect(log).toBe(
+      `${runtime.output.slice(0, 10).join('')}\n[gantry: log cut at 90 bytes (GANTRY_LOG_LIMIT_MIB); the rest of the output is dropped]\n` +
+        '[gantry: 810 bytes of output dropped]\n',
+    );
+    expect((failure.details![0] as { logTail: string }).logTail).toBe(log);
   });
 
   it('turns a cpu pinning decision into a cpuset and cpu shares', async () => {

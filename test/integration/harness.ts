@@ -43,11 +43,19 @@ export interface TestNode {
   readonly attributes?: Record<string, string>;
 }
 
+export interface TestClusterOptions {
+  /** The cluster spec's scheduling block. */
+  readonly scheduling?: Record<string, unknown>;
+  /** The node workers' log cap. */
+  readonly logLimitBytes?: number;
+}
+
 export async function startTestCluster(
   prefix: string,
   nodes: readonly TestNode[],
-  scheduling?: Record<string, unknown>,
+  options: TestClusterOptions = {},
 ): Promise<TestCluster> {
+  const { scheduling, logLimitBytes } = options;
   if (!isRuntimeInstalled) {
     try {
       Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -93,6 +101,7 @@ export async function startTestCluster(
           node,
           logDir: config.logDir,
           hostMountAllowlist: [],
+          ...(logLimitBytes === undefined ? {} : { logLimitBytes }),
         }),
       ),
     )),

@@ -15,7 +15,9 @@ describe('cpu pinning', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     // The machine's two cores, pinned: cpusets are real cores of this host.
-    cluster = await startTestCluster('pin', [{ id: 'n1', cpu: 2, memoryMiB: 1024 }], { cpuPinning: true });
+    cluster = await startTestCluster('pin', [{ id: 'n1', cpu: 2, memoryMiB: 1024 }], {
+      scheduling: { cpuPinning: true },
+    });
   });
   afterAll(() => cluster.stop());
 

@@ -6,7 +6,9 @@ import { type TestCluster, shTask, startTestCluster } from './harness.js';
 describe('container security defaults', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
-    cluster = await startTestCluster('sec', [{ id: 'n1', cpu: 2, memoryMiB: 1024 }]);
+    cluster = await startTestCluster('sec', [{ id: 'n1', cpu: 2, memoryMiB: 1024 }], {
+      logLimitBytes: 64 * 1024,
+    });
   });
   afterAll(() => cluster.stop());
 
@@ -36,6 +38,30 @@ describe('container security defaults', () => {
     expect(log).toContain(`memory ${96 * 1024 * 1024}`);
     expect(log).toContain('nofile 256');
     expect(log).toContain('workspace /workspace attempt 1');
+  });
+
+  it('keeps a chatty task from filling the disk: its log stops at the cap, and the task still succeeds', async () => {
+    // About 1.1 MB of output against a 64 KiB cap.
+    const result = await cluster.run({
+      name: 'chatty',
+      tasks: [
+        shTask(
+          'chatty',
+          'i=0; while [ $i -lt 20000 ]; do echo "line $i of a long training log"; i=$((i+1)); done',
+        ),
+      ],
+    });
+    expect(result.tasks['chatty']!.status).toBe('succeeded');
+    const log = await readFile(
+      path.join(cluster.config.logDir, result.runId, 'chatty', 'attempt-1.log'),
+      'utf8',
+    );
+    expect(log.startsWith('line 0 of a long training log\nline 1 of')).toBe(true);
+    expect(log).toContain(
+      '\n[gantry: log cut at 65536 bytes (GANTRY_LOG_LIMIT_MIB); the rest of the output is dropped]\n',
+    );
+    expect(log).toMatch(/\[gantry: \d+ bytes of output dropped\]\n$/);
+    expect(Buffer.byteLength(log)).toBeLessThan(65_536 + 300);
   });
 
   it('refuses a host mount outside the worker allowlist, without retrying', async () => {
