@@ -3,6 +3,7 @@
  * (2 for bad input, 3 when the stack is unreachable, 1 for a failed run).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import path from 'node:path';
 import { GantryActivityError } from '../activities/errors.js';
 import { type GantryConfig, loadConfig } from '../engine/config.js';
 import {
@@ -27,6 +28,7 @@ import { workerCommand } from './commands/worker.js';
 import { GantryCliError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { StackScriptError, installQuietRuntime, runStackScript } from './stack.js';
+import { startWorkerDaemon, stopWorkerDaemon } from './worker-daemon.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -79,6 +81,16 @@ function loadConfigOrExit(): GantryConfig {
 const config = loadConfigOrExit();
 installQuietRuntime();
 
+async function detachWorker(args: readonly string[]): Promise<number> {
+  const daemon = await startWorkerDaemon(config, args);
+  process.stderr.write(
+    daemon.isNew
+      ? `gantry: background worker started (pid ${daemon.pid}); log: ${daemon.logFile}; stop it with \`gantry worker --stop\`\n`
+      : `gantry: a background worker already runs (pid ${daemon.pid}); log: ${daemon.logFile}\n`,
+  );
+  return ExitCode.Ok;
+}
+
 program
   .command('run')
   .description(
@@ -103,16 +115,46 @@ program
   .option('--node <id...>', 'serve only these nodes (containers run on their Docker endpoints)')
   .option('--control', 'serve only the control queue (workflows)')
   .option('--cluster-file <file>', 'apply this cluster definition first')
-  .action((opts: { node?: string[]; control?: boolean; clusterFile?: string }) => {
-    action = workerCommand(
-      {
-        nodes: opts.node ?? [],
-        isControlOnly: opts.control ?? false,
-        ...(opts.clusterFile ? { clusterFile: opts.clusterFile } : {}),
-      },
-      config,
-    );
-  });
+  .option('--detach', 'run it in the background (log and pid file under $GANTRY_HOME/run) and return')
+  .option('--stop', 'stop the background worker of this cluster')
+  .action(
+    (opts: {
+      node?: string[];
+      control?: boolean;
+      clusterFile?: string;
+      detach?: boolean;
+      stop?: boolean;
+    }) => {
+      if (opts.stop) {
+        action = stopWorkerDaemon(config).then((pid) => {
+          process.stderr.write(
+            pid === undefined
+              ? 'gantry: no background worker runs\n'
+              : `gantry: stopped the background worker (pid ${pid})\n`,
+          );
+          return ExitCode.Ok;
+        });
+        return;
+      }
+      if (opts.detach) {
+        const args = [
+          ...(opts.node ? ['--node', ...opts.node] : []),
+          ...(opts.control ? ['--control'] : []),
+          ...(opts.clusterFile ? ['--cluster-file', path.resolve(opts.clusterFile)] : []),
+        ];
+        action = detachWorker(args);
+        return;
+      }
+      action = workerCommand(
+        {
+          nodes: opts.node ?? [],
+          isControlOnly: opts.control ?? false,
+          ...(opts.clusterFile ? { clusterFile: opts.clusterFile } : {}),
+        },
+        config,
+      );
+    },
+  );
 program
   .command('logs')
   .description("print a task's container logs, every attempt")
@@ -171,10 +213,11 @@ program
   .command('up')
   .description('start the local stack: Docker engine, Temporal dev server with its Web UI, images')
   .option('--no-images', 'skip building the local images')
-  .action((opts: { images: boolean }) => {
-    action = runStackScript('up', opts.images ? [] : ['--no-images']).then((env) => {
+  .option('--worker', 'also start a background worker (`gantry worker --detach`)')
+  .action((opts: { images: boolean; worker?: boolean }) => {
+    action = runStackScript('up', opts.images ? [] : ['--no-images']).then(async (env) => {
       for (const [key, value] of Object.entries(env)) process.stdout.write(`${key}=${value}\n`);
-      return ExitCode.Ok;
+      return opts.worker ? detachWorker([]) : ExitCode.Ok;
     });
   });
 program
@@ -182,7 +225,10 @@ program
   .description('stop what `gantry up` started (dockerd only with --all)')
   .option('--all', 'also stop a Docker engine that `gantry up` started')
   .action((opts: { all?: boolean }) => {
-    action = runStackScript('down', opts.all ? ['--all'] : []).then(() => ExitCode.Ok);
+    // The background worker first: it would otherwise lose its server mid-task.
+    action = stopWorkerDaemon(config)
+      .then(() => runStackScript('down', opts.all ? ['--all'] : []))
+      .then(() => ExitCode.Ok);
   });
 
 program.parse();

@@ -19,11 +19,18 @@ const env = {
 };
 
 function gantry(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return gantryWith(env, ...args);
+}
+
+function gantryWith(
+  vars: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       'node',
       ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args],
-      { env, cwd: ROOT, timeout: 120_000 },
+      { env: vars, cwd: ROOT, timeout: 120_000 },
       (err, stdout, stderr) => {
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
@@ -115,6 +122,51 @@ describe('the gantry CLI', () => {
       worker.kill('SIGINT');
     }
     expect(await exited).toBe(0);
+  });
+
+  it('keeps a background worker with `worker --detach` that serves detached runs, until `worker --stop`', async () => {
+    // Its own cluster and queue, so it never competes with the foreground worker of the test above.
+    const own = `${env.GANTRY_CLUSTER}-bg`;
+    const bg = {
+      ...env,
+      GANTRY_CLUSTER: own,
+      GANTRY_CONTROL_TASK_QUEUE: `${env.GANTRY_CONTROL_TASK_QUEUE}-bg`,
+    };
+    const run = (...args: string[]) => gantryWith(bg, ...args);
+    try {
+      const started = await run('worker', '--detach');
+      expect(started.code).toBe(0);
+      const pid = Number(/pid (\d+)/.exec(started.stderr)?.[1]);
+      expect(started.stderr).toContain('background worker started');
+      expect((await run('worker', '--detach')).stderr).toContain(
+        `a background worker already runs (pid ${pid})`,
+      );
+      const file = await pipelineFile(
+        'background.yaml',
+        `name: cli-background\ntasks:\n  - { id: t, image: gantry/busybox, command: [echo, hi] }\n`,
+      );
+      const detached = await run('run', file, '--detach', '--json');
+      expect(detached.code).toBe(0);
+      const { runId } = JSON.parse(detached.stdout) as { runId: string };
+      let status: { status: string } = { status: 'running' };
+      for (let i = 0; i < 60 && status.status === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        status = JSON.parse((await run('status', runId, '--json')).stdout) as { status: string };
+      }
+      expect(status).toMatchObject({ status: 'succeeded', tasks: { t: { status: 'succeeded' } } });
+      const stopped = await run('worker', '--stop');
+      expect(stopped.stderr).toContain(`stopped the background worker (pid ${pid})`);
+      expect(() => process.kill(pid, 0)).toThrow();
+      expect((await run('worker', '--stop')).stderr).toContain('no background worker runs');
+    } finally {
+      await run('worker', '--stop');
+      const client = await connectClient(loadConfig());
+      await client.workflow
+        .getHandle(clusterWorkflowId(own))
+        .terminate('test finished')
+        .catch(() => undefined);
+      await client.connection.close();
+    }
   });
 
   it('exits 1 when a task fails', async () => {
