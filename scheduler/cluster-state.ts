@@ -132,36 +132,8 @@ export function occupy(
   constraints: readonly Constraint[],
   expectedEnd: number,
 ): void {
-  const { dims, free } = state;
-  for (let d = 0; d < dims; d++) free[j * dims + d] = free[j * dims + d]! - request[d]!;
-  state.taskCount[j] = state.taskCount[j]! + 1;
+  account(state, j, request, constraints, 1);
   state.busyUntil[j] = Math.max(state.busyUntil[j]!, expectedEnd);
-  for (const constraint of constraints) {
-    switch (constraint.kind) {
-      case 'uniqueNode': {
-        bump(state.setCount, constraint.set, state.nodes.length, j);
-        if (constraint.hard) bump(state.hardSetCount, constraint.set, state.nodes.length, j);
-        break;
-      }
-      case 'balance': {
-        const value = state.nodes[j]!.attributes[constraint.key];
-        if (value === undefined) break;
-        const id = balanceKey(constraint.key, constraint.set);
-        let counts = state.balanceCount.get(id);
-        if (!counts) {
-          counts = new Map();
-          state.balanceCount.set(id, counts);
-        }
-        counts.set(value, (counts.get(value) ?? 0) + 1);
-        break;
-      }
-      case 'exclusiveNode':
-        if (constraint.hard) state.isExclusive[j] = 1;
-        break;
-      case 'attribute':
-        break;
-    }
-  }
 }
 
 /**
@@ -174,24 +146,42 @@ export function vacate(
   request: ArrayLike<number>,
   constraints: readonly Constraint[],
 ): void {
+  account(state, j, request, constraints, -1);
+}
+
+/** Adds (`sign` 1) or removes (-1) one task's resources, count and constraint sets on node `j`. */
+function account(
+  state: ClusterState,
+  j: number,
+  request: ArrayLike<number>,
+  constraints: readonly Constraint[],
+  sign: 1 | -1,
+): void {
   const { dims, free } = state;
-  for (let d = 0; d < dims; d++) free[j * dims + d] = free[j * dims + d]! + request[d]!;
-  state.taskCount[j] = state.taskCount[j]! - 1;
+  for (let d = 0; d < dims; d++) free[j * dims + d] = free[j * dims + d]! - sign * request[d]!;
+  state.taskCount[j] = state.taskCount[j]! + sign;
   for (const constraint of constraints) {
     switch (constraint.kind) {
       case 'uniqueNode': {
-        bump(state.setCount, constraint.set, state.nodes.length, j, -1);
-        if (constraint.hard) bump(state.hardSetCount, constraint.set, state.nodes.length, j, -1);
+        bump(state.setCount, constraint.set, state.nodes.length, j, sign);
+        if (constraint.hard) bump(state.hardSetCount, constraint.set, state.nodes.length, j, sign);
         break;
       }
       case 'balance': {
         const value = state.nodes[j]!.attributes[constraint.key];
-        const counts = state.balanceCount.get(balanceKey(constraint.key, constraint.set));
-        if (value !== undefined && counts) counts.set(value, (counts.get(value) ?? 1) - 1);
+        if (value === undefined) break;
+        const id = balanceKey(constraint.key, constraint.set);
+        let counts = state.balanceCount.get(id);
+        if (!counts) {
+          counts = new Map();
+          state.balanceCount.set(id, counts);
+        }
+        counts.set(value, (counts.get(value) ?? 0) + sign);
         break;
       }
       case 'exclusiveNode':
-        if (constraint.hard) state.isExclusive[j] = 0;
+        // Only one task can hold an exclusive node, so removing it frees the node.
+        if (constraint.hard) state.isExclusive[j] = sign > 0 ? 1 : 0;
         break;
       case 'attribute':
         break;
@@ -199,7 +189,7 @@ export function vacate(
   }
 }
 
-function bump(map: Map<string, Int32Array>, key: string, size: number, j: number, by = 1): void {
+function bump(map: Map<string, Int32Array>, key: string, size: number, j: number, by: number): void {
   let counts = map.get(key);
   if (!counts) map.set(key, (counts = new Int32Array(size)));
   counts[j] = counts[j]! + by;
