@@ -1,42 +1,15 @@
-import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../engine/connection.js';
 import { loadConfig } from '../../engine/config.js';
-import { SearchAttribute, clusterWorkflowId } from '../../common/names.js';
+import { SearchAttribute } from '../../common/names.js';
+import { ROOT, cliEnv, runGantry, terminateCluster } from './cli-harness.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-// A cluster and control queue of this file's own; the CLI brings up its own in-process workers for them.
-const suffix = randomBytes(3).toString('hex');
-const env = {
-  ...process.env,
-  GANTRY_CLUSTER: `cli-${suffix}`,
-  GANTRY_CONTROL_TASK_QUEUE: `gantry-test-cli-${suffix}`,
-  GANTRY_LOG_DIR: path.join(os.tmpdir(), 'gantry-test-logs'),
-};
-
-function gantry(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return gantryWith(env, ...args);
-}
-
-function gantryWith(
-  vars: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'node',
-      ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args],
-      { env: vars, cwd: ROOT, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const env = cliEnv('cli');
+const gantry = (...args: string[]) => runGantry(env, ...args);
 
 let dir: string;
 async function pipelineFile(name: string, text: string): Promise<string> {
@@ -49,14 +22,7 @@ describe('the gantry CLI', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gantry-cli-'));
   });
-  afterAll(async () => {
-    const client = await connectClient(loadConfig());
-    await client.workflow
-      .getHandle(clusterWorkflowId(env.GANTRY_CLUSTER))
-      .terminate('test finished')
-      .catch(() => undefined);
-    await client.connection.close();
-  });
+  afterAll(() => terminateCluster(env.GANTRY_CLUSTER));
 
   it('runs a pipeline with in-process workers, exits 0 and ends with the JSON result', async () => {
     const file = await pipelineFile(
@@ -122,51 +88,6 @@ describe('the gantry CLI', () => {
       worker.kill('SIGINT');
     }
     expect(await exited).toBe(0);
-  });
-
-  it('keeps a background worker with `worker --detach` that serves detached runs, until `worker --stop`', async () => {
-    // Its own cluster and queue, so it never competes with the foreground worker of the test above.
-    const own = `${env.GANTRY_CLUSTER}-bg`;
-    const bg = {
-      ...env,
-      GANTRY_CLUSTER: own,
-      GANTRY_CONTROL_TASK_QUEUE: `${env.GANTRY_CONTROL_TASK_QUEUE}-bg`,
-    };
-    const run = (...args: string[]) => gantryWith(bg, ...args);
-    try {
-      const started = await run('worker', '--detach');
-      expect(started.code).toBe(0);
-      const pid = Number(/pid (\d+)/.exec(started.stderr)?.[1]);
-      expect(started.stderr).toContain('background worker started');
-      expect((await run('worker', '--detach')).stderr).toContain(
-        `a background worker already runs (pid ${pid})`,
-      );
-      const file = await pipelineFile(
-        'background.yaml',
-        `name: cli-background\ntasks:\n  - { id: t, image: gantry/busybox, command: [echo, hi] }\n`,
-      );
-      const detached = await run('run', file, '--detach', '--json');
-      expect(detached.code).toBe(0);
-      const { runId } = JSON.parse(detached.stdout) as { runId: string };
-      let status: { status: string } = { status: 'running' };
-      for (let i = 0; i < 60 && status.status === 'running'; i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        status = JSON.parse((await run('status', runId, '--json')).stdout) as { status: string };
-      }
-      expect(status).toMatchObject({ status: 'succeeded', tasks: { t: { status: 'succeeded' } } });
-      const stopped = await run('worker', '--stop');
-      expect(stopped.stderr).toContain(`stopped the background worker (pid ${pid})`);
-      expect(() => process.kill(pid, 0)).toThrow();
-      expect((await run('worker', '--stop')).stderr).toContain('no background worker runs');
-    } finally {
-      await run('worker', '--stop');
-      const client = await connectClient(loadConfig());
-      await client.workflow
-        .getHandle(clusterWorkflowId(own))
-        .terminate('test finished')
-        .catch(() => undefined);
-      await client.connection.close();
-    }
   });
 
   it('exits 1 when a task fails', async () => {
