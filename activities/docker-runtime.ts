@@ -56,7 +56,11 @@ export interface ContainerRuntime {
   inspectContainer(id: string): Promise<ContainerState | undefined>;
   findContainers(labels: Readonly<Record<string, string>>): Promise<ContainerState[]>;
   /** Copies stdout and stderr into `sink` until the container stops. */
-  followLogs(id: string, sink: Writable): Promise<void>;
+  /**
+   * Attaches to a created container's stdout and stderr, before it starts, so no output is missed however
+   * fast it comes; `ended` settles when the container's output closes.
+   */
+  attachOutput(id: string, sink: Writable): Promise<{ readonly ended: Promise<void> }>;
   killContainer(id: string): Promise<void>;
   removeContainer(id: string): Promise<void>;
   removeVolume(name: string): Promise<void>;
@@ -264,19 +268,22 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
         throw unavailable('list containers', err);
       }
     },
-    async followLogs(id, sink) {
-      let stream: NodeJS.ReadableStream;
+    async attachOutput(id, sink) {
+      let stream: NodeJS.ReadWriteStream;
       try {
-        stream = await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true });
+        stream = await docker
+          .getContainer(id)
+          .attach({ stream: true, stdout: true, stderr: true, logs: true });
       } catch (err) {
-        throw unavailable(`logs ${id.slice(0, 12)}`, err);
+        throw unavailable(`attach ${id.slice(0, 12)}`, err);
       }
-      await new Promise<void>((resolve) => {
-        docker.modem.demuxStream(stream, sink, sink);
+      docker.modem.demuxStream(stream, sink, sink);
+      const ended = new Promise<void>((resolve) => {
         stream.on('end', resolve);
         stream.on('close', resolve);
         stream.on('error', resolve);
       });
+      return { ended };
     },
     async killContainer(id) {
       try {

@@ -193,11 +193,13 @@ export async function runContainerAttempt(
     await mkdir(path.dirname(file), { recursive: true });
     const sink = createWriteStream(file, { flags: 'a' });
     const capped = new CappedLogWriter(sink, logLimitBytes);
-    await runtime.startContainer(id);
-    logsDone = runtime
-      .followLogs(id, capped)
+    // Attached before the start: Docker's own log files are capped and rotate, so a follower that came
+    // late to a fast-printing task would find its first lines gone.
+    const attached = await runtime.attachOutput(id, capped);
+    logsDone = attached.ended
       .catch(() => undefined)
       .finally(() => new Promise<void>((resolve) => capped.end(() => sink.end(resolve))));
+    await runtime.startContainer(id);
 
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race<Outcome>([

@@ -56,8 +56,9 @@ class FakeRuntime implements ContainerRuntime {
     return this.leftovers;
   }
   output = ['hello from the fake\n'];
-  async followLogs(_id: string, sink: Writable) {
+  async attachOutput(_id: string, sink: Writable) {
     for (const chunk of this.output) sink.write(chunk);
+    return { ended: Promise.resolve() };
   }
   async killContainer(id: string) {
     this.calls.push(`kill ${id}`);
