@@ -144,4 +144,77 @@ describe('autoscaling advice', () => {
     const { scaling } = schedule(makeInput({ nodes, pending: [], options }));
     expect(scaling?.scaleDown).toEqual([{ nodeGroup: 'big', nodeIds: ['n0', 'n1'] }]);
   });
+
+  it('never advises more nodes than the group may grow to', () => {
+    const nodes = [makeNode({ id: 'n0', nodeGroup: 'big', capacity: group.capacity })];
+    const pending = Array.from({ length: 8 }, (_, i) =>
+      makeTask({ id: `t${i}`, request: { cpu: 12, memoryMiB: 1024 } }),
+    );
+    const { scaling } = schedule(
+      makeInput({ nodes, pending, options: { nodeGroups: [{ ...group, maxSize: 3 }] } }),
+    );
+    // One node exists and holds t0; the group may add two more, one task each.
+    expect(scaling?.scaleUp).toEqual([
+      { nodeGroup: 'big', count: 2, capacity: group.capacity, taskIds: ['t1', 't2'] },
+    ]);
+  });
+
+  it('advises the group whose nodes meet a task’s hard constraints, and no group for a task none can hold', () => {
+    const gpu = {
+      name: 'gpu',
+      capacity: { cpu: 8, memoryMiB: 65536, gpu: 4 },
+      attributes: { accel: 'a100' },
+      minSize: 0,
+      maxSize: 4,
+    };
+    const cpuOnly = { name: 'cpu', capacity: { cpu: 16, memoryMiB: 65536 }, minSize: 0, maxSize: 4 };
+    const pending = [
+      makeTask({
+        id: 'train',
+        request: { cpu: 4, memoryMiB: 1024, gpu: 2 },
+        constraints: [{ kind: 'attribute', key: 'accel', in: ['a100'], hard: true }],
+      }),
+      makeTask({ id: 'etl', request: { cpu: 12, memoryMiB: 1024 } }),
+      makeTask({ id: 'huge', request: { cpu: 64, memoryMiB: 1024 } }),
+    ];
+    const { scaling } = schedule(makeInput({ nodes: [], pending, options: { nodeGroups: [gpu, cpuOnly] } }));
+    expect(scaling?.scaleUp).toEqual([
+      { nodeGroup: 'cpu', count: 1, capacity: cpuOnly.capacity, taskIds: ['etl'] },
+      { nodeGroup: 'gpu', count: 1, capacity: gpu.capacity, taskIds: ['train'] },
+    ]);
+  });
+
+  it('keeps minSize nodes and does not shrink a group it is growing', () => {
+    const nodes = ['n0', 'n1'].map((id) => makeNode({ id, nodeGroup: 'big', capacity: group.capacity }));
+    const options = {
+      nodeGroups: [{ ...group, minSize: 2 }],
+      idleSince: { n0: 0, n1: 0 },
+    };
+    expect(schedule(makeInput({ nodes, pending: [], options })).scaling?.scaleDown).toEqual([]);
+    // The group's shape grew to 16 cores; its two old 8-core nodes are idle, but a 12-core task waits for a
+    // new node: the group is growing, so none of it is released.
+    const small = ['n0', 'n1'].map((id) =>
+      makeNode({ id, nodeGroup: 'big', capacity: { cpu: 8, memoryMiB: 65536 } }),
+    );
+    const { scaling } = schedule(
+      makeInput({
+        nodes: small,
+        pending: [makeTask({ id: 'wide', request: { cpu: 12, memoryMiB: 1024 } })],
+        options: { nodeGroups: [{ ...group, minSize: 0 }], idleSince: { n0: 0, n1: 0 } },
+      }),
+    );
+    expect(scaling).toEqual({
+      scaleUp: [{ nodeGroup: 'big', count: 1, capacity: group.capacity, taskIds: ['wide'] }],
+      scaleDown: [],
+    });
+    // Without the waiting task, both would go.
+    const idle = schedule(
+      makeInput({
+        nodes: small,
+        pending: [],
+        options: { nodeGroups: [{ ...group, minSize: 0 }], idleSince: { n0: 0, n1: 0 } },
+      }),
+    );
+    expect(idle.scaling?.scaleDown).toEqual([{ nodeGroup: 'big', nodeIds: ['n0', 'n1'] }]);
+  });
 });
