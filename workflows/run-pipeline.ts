@@ -236,6 +236,18 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
       if (inFlight.size === 0 || isDagFinished(dag)) break;
       await Promise.race(inFlight.values());
     }
+    // Inside the try: a cancel that arrives now still cleans up. continueAsNew throws, and passes through.
+    if (isDraining && !isDagFinished(dag)) {
+      await condition(allHandlersFinished);
+      const next: CarriedRun = {
+        dag,
+        tasks: Object.fromEntries(tasks),
+        startedAt,
+        nodeQueues: Object.fromEntries(nodeQueues),
+        continuations: continuations + 1,
+      };
+      await continueAsNew<typeof runPipeline>({ ...input, carried: next });
+    }
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Let every cancelled activity finish killing its container before the run reports itself cancelled.
@@ -251,17 +263,6 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     throw err;
   }
 
-  if (isDraining && !isDagFinished(dag)) {
-    await condition(allHandlersFinished);
-    const next: CarriedRun = {
-      dag,
-      tasks: Object.fromEntries(tasks),
-      startedAt,
-      nodeQueues: Object.fromEntries(nodeQueues),
-      continuations: continuations + 1,
-    };
-    return continueAsNew<typeof runPipeline>({ ...input, carried: next });
-  }
   await cleanup();
   finishedAt = Date.now();
   const failed = [...tasks].filter(([, t]) => t.status === 'failed').map(([id]) => id);
