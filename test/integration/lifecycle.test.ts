@@ -95,7 +95,10 @@ describe('durability', () => {
     expect(state.status).toBe('succeeded');
     expect(state.continuations).toBeGreaterThanOrEqual(1);
     for (const id of ['start', ...fan, 'end'])
-      expect(state.tasks[id], id).toMatchObject({ status: 'succeeded', attempts: 1 });
+      expect(state.tasks[id], `${id}: ${JSON.stringify(state.tasks[id])}`).toMatchObject({
+        status: 'succeeded',
+        attempts: 1,
+      });
     // One workflow id, several executions: the latest is not the first.
     const latest = await cluster.client.workflow.getHandle(run.workflowId).describe();
     expect(latest.runId).not.toBe(run.handle.firstExecutionRunId);
