@@ -5,6 +5,7 @@
  * per task the cost is O((U + S)·R) for U non-empty nodes with room and S shapes, not O(N·R).
  */
 import type { Constraint } from '../pipeline/schema.js';
+import { createCandidateIndex } from './candidate-index.js';
 import { EPSILON, occupy, type ClusterState } from './cluster-state.js';
 import { satisfies, type ConstraintContext } from './constraints.js';
 import type { CpuLedger } from './cpu-pinning.js';
@@ -116,68 +117,11 @@ export function createPlacer(
   const durationWeight = options.durationWeight ?? 0.1;
   const reserved = new Uint8Array(nodes.length);
   const maxCandidates = options.maxCandidates ?? 16;
-  // Non-empty nodes with room sit in buckets by free cpu; empty ones are found through their shape's
-  // next-empty pointer. Best fit scans buckets from just enough cpu upwards (spreading: downwards) and stops
-  // after `maxCandidates` feasible nodes, so a placement costs O(B + K·R) instead of O(N·R).
-  let maxCpu = 0;
-  for (let j = 0; j < nodes.length; j++) maxCpu = Math.max(maxCpu, capacity[j * dims]!);
-  const bucketCount = 256;
-  const buckets: number[][] = Array.from({ length: bucketCount }, () => []);
-  // Upper bound of the free memory (resource 1) of any node in each bucket, tightened whenever a bucket is
-  // scanned to its end: a bucket whose bound is below a task's memory is skipped without touching its nodes.
-  const bucketMaxMem = new Float64Array(bucketCount);
+  // Best fit scans the index's buckets and stops after `maxCandidates` feasible nodes, so a placement costs
+  // O(B + K·R) instead of O(N·R).
+  const index = createCandidateIndex(state, (j) => state.isExclusive[j] === 1 || reserved[j] === 1);
+  const { bucketCount, buckets, bucketMaxMem, bucketFor } = index;
   const hasMem = dims > 1;
-  const bucketOf = new Int32Array(nodes.length).fill(-1);
-  const slotOf = new Int32Array(nodes.length);
-  const bucketFor = (cpuFree: number): number =>
-    maxCpu > 0 ? Math.min(bucketCount - 1, Math.max(0, Math.floor((cpuFree / maxCpu) * bucketCount))) : 0;
-  const unlink = (j: number): void => {
-    const b = bucketOf[j]!;
-    if (b < 0) return;
-    const list = buckets[b]!;
-    const last = list.pop()!;
-    if (last !== j) {
-      list[slotOf[j]!] = last;
-      slotOf[last] = slotOf[j]!;
-    }
-    bucketOf[j] = -1;
-  };
-  const link = (j: number): void => {
-    unlink(j);
-    if (state.isExclusive[j] === 1 || reserved[j] === 1) return;
-    let hasRoom = true;
-    for (let d = 0; d < Math.min(dims, 2); d++)
-      if (capacity[j * dims + d]! > 0 && free[j * dims + d]! < 1e-6) hasRoom = false;
-    if (!hasRoom) return;
-    const b = bucketFor(free[j * dims]!);
-    bucketOf[j] = b;
-    slotOf[j] = buckets[b]!.length;
-    buckets[b]!.push(j);
-    if (hasMem && free[j * dims + 1]! > bucketMaxMem[b]!) bucketMaxMem[b] = free[j * dims + 1]!;
-  };
-  const shapes = new Map<string, { members: number[]; next: number }>();
-  let shapeList: { members: number[]; next: number }[] = [];
-  const rebuild = (): void => {
-    for (const list of buckets) list.length = 0;
-    bucketOf.fill(-1);
-    bucketMaxMem.fill(0);
-    for (const entry of shapes.values()) {
-      entry.members.length = 0;
-      entry.next = 0;
-    }
-    nodes.forEach((_, j) => {
-      if (state.taskCount[j]! > 0) {
-        link(j);
-        return;
-      }
-      const key = state.shape[j]!;
-      let entry = shapes.get(key);
-      if (!entry) shapes.set(key, (entry = { members: [], next: 0 }));
-      entry.members.push(j);
-    });
-    shapeList = [...shapes.values()].filter((entry) => entry.members.length > 0);
-  };
-  rebuild();
   const isSpreading = wSpread > wCpu + wMem + wPack + wDominant;
   const maxCapacity = maxCapacityOf(state);
 
@@ -296,6 +240,7 @@ export function createPlacer(
     }
     // An empty node scores at most 0 when packing, so a used node already above that cannot be beaten.
     const isEmptyUseless = !isSpreading && bestScore > 1e-9;
+    const shapeList = index.shapes();
     for (let e = 0; e < shapeList.length && !isDone && !isEmptyUseless; e++) {
       const entry = shapeList[e]!;
       while (entry.next < entry.members.length && state.taskCount[entry.members[entry.next]!]! > 0)
@@ -318,17 +263,17 @@ export function createPlacer(
       task.task.constraints,
       duration === undefined ? 0 : now + duration * 1000,
     );
-    link(chosen);
+    index.link(chosen);
     const cpuset = pinning?.ledger.pin(chosen, task.request[0]!);
     if (cpuset) pinning!.pins.set(task.index, cpuset);
     return chosen;
   };
 
   return {
-    rebuild,
+    rebuild: index.rebuild,
     reserve(j: number): void {
       reserved[j] = 1;
-      unlink(j);
+      index.unlink(j);
     },
     place,
   };
