@@ -30,6 +30,22 @@ cleanup() {
       ((rc != 0)) || rc=1
     fi
   fi
+  # Background workers the tests started (`gantry worker --detach` on a test queue) must not outlive them,
+  # even when vitest was killed before its own clean-up ran.
+  local pidfile
+  is_worker() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'gantry.* worker'; }
+  for pidfile in "$GANTRY_RUN"/worker-*gantry-test-*.pid; do
+    [[ -e "$pidfile" ]] || continue
+    pid="$(cat "$pidfile" 2>/dev/null || true)"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && is_worker "$pid"; then
+      log "stopping a background test worker left running (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      for ((i = 0; i < 100; i++)); do is_worker "$pid" || break; sleep 0.1; done
+      is_worker "$pid" && kill -KILL "$pid" 2>/dev/null
+    fi
+    rm -f "$pidfile"
+  done
+  rm -f "$GANTRY_RUN"/worker-*gantry-test-*.log
   # Stop in reverse start order: Temporal before the dockerd it may have needed.
   if [[ -s "$GANTRY_SESSION_STARTED" ]]; then
     mapfile -t entries <"$GANTRY_SESSION_STARTED"
