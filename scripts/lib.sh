@@ -160,35 +160,25 @@ export_env_lines() {
   done
 }
 
-# npm_clean_install: `npm ci`, with one fallback. npm >= 11 rejects a lockfile that lacks optional platform
-# packages the registry does not serve (npm/cli#9846), printing "Missing: @swc/core-darwin-arm64@ from lock
-# file" (no version): a filtered mirror 404s on them, so no lockfile made behind it can list them. Only then,
-# `npm install --no-save` installs the same locked versions and leaves package-lock.json untouched. A real
-# mismatch ("Missing: foo@1.2.3", "Invalid: …") and any other failure stay fatal.
+# npm_clean_install: plain `npm ci`. The lockfile lists every optional platform package (see
+# scripts/check-lockfile.sh), so there is no fallback: any mismatch fails with npm's own message.
 npm_clean_install() {
-  local out start problems
+  local start
   start=$(date +%s)
+  log "npm ci"
+  local out
   out="$(mktemp)"
-  if npm ci --no-audit --no-fund >"$out" 2>&1; then
+  if ! npm ci --no-audit --no-fund >"$out" 2>&1; then
     cat "$out" >>"$GANTRY_LOG/npm.log"
-    rm -f "$out"
-    log "npm ci done in $(elapsed_since "$start") s"
-    return 0
-  fi
-  cat "$out" >>"$GANTRY_LOG/npm.log"
-  problems="$(grep -E '^npm error (Missing|Invalid):' "$out" || true)"
-  if [[ -z "$problems" ]] || grep -v -q -E '^npm error Missing: [^ ]+@ from lock file$' <<<"$problems"; then
+    # npm's own reasons come first; the usage text it appends after them is left out.
     log "npm ci failed:"
-    grep -v -E '^npm (warn|error *$)' "$out" | head -n 20 >&2
+    sed -n '/^npm error Clean install a project/q;p' "$out" | grep -v -E '^npm (warn|error *$)' | head -n 40 >&2
     rm -f "$out"
     return 1
   fi
+  cat "$out" >>"$GANTRY_LOG/npm.log"
   rm -f "$out"
-  log "warning: npm ci rejected package-lock.json only for $(wc -l <<<"$problems") optional platform" \
-    "packages this registry does not serve (npm/cli#9846); installing the locked versions with" \
-    "npm install --no-save instead"
-  run_logged npm npm install --no-save --no-audit --no-fund
-  log "npm install --no-save done in $(elapsed_since "$start") s"
+  log "npm ci done in $(elapsed_since "$start") s"
 }
 
 # npm_ci_if_needed: installs node_modules when missing or older than package-lock.json.

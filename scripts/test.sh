@@ -8,7 +8,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GANTRY_ROOT"
 
+bash scripts/check-lockfile.sh
 npm_ci_if_needed
+bash scripts/check-lockfile.sh --installed
 
 GANTRY_SESSION_STARTED="$(mktemp "${TMPDIR:-/tmp}/gantry-test-started.XXXXXX")"
 export GANTRY_SESSION_STARTED
