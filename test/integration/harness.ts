@@ -48,6 +48,10 @@ export interface TestClusterOptions {
   readonly scheduling?: Record<string, unknown>;
   /** The node workers' log cap. */
   readonly logLimitBytes?: number;
+  /** The workflow bundle; by default the one vitest's global setup provides (needed outside vitest). */
+  readonly bundlePath?: string;
+  /** The cluster service continues as new past this many history events (its default when absent). */
+  readonly clusterMaxHistoryEvents?: number;
 }
 
 export async function startTestCluster(
@@ -55,7 +59,8 @@ export async function startTestCluster(
   nodes: readonly TestNode[],
   options: TestClusterOptions = {},
 ): Promise<TestCluster> {
-  const { scheduling, logLimitBytes } = options;
+  const { scheduling, logLimitBytes, clusterMaxHistoryEvents } = options;
+  const bundlePath = options.bundlePath ?? inject('bundlePath');
   if (!isRuntimeInstalled) {
     try {
       Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -88,7 +93,7 @@ export async function startTestCluster(
       connection,
       namespace: config.namespace,
       taskQueue: config.controlTaskQueue,
-      bundlePath: inject('bundlePath'),
+      bundlePath,
     });
   const workers: Worker[] = [
     await newControlWorker(),
@@ -107,7 +112,13 @@ export async function startTestCluster(
     )),
   ];
   const running = workers.map((w) => w.run());
-  await ensureClusterService(client, config, spec);
+  if (clusterMaxHistoryEvents === undefined) await ensureClusterService(client, config, spec);
+  else
+    await client.workflow.start('clusterService', {
+      workflowId: clusterWorkflowId(name),
+      taskQueue: config.controlTaskQueue,
+      args: [{ spec, maxHistoryEvents: clusterMaxHistoryEvents }],
+    });
   const runIds: string[] = [];
 
   const start = async (pipeline: PipelineInput, options?: StartRunOptions) => {

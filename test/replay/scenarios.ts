@@ -1,0 +1,224 @@
+/**
+ * The integration runs whose histories record-histories.ts keeps for the replay test. Each scenario drives
+ * its own private test cluster on the real stack, checks that the run really did what the scenario is
+ * named after (a history of a preemption that never happened guards nothing), and returns the workflow
+ * ids of the runs it started. Tasks are tiny busybox commands so that every history stays small.
+ */
+import assert from 'node:assert/strict';
+import { Label } from '../../common/names.js';
+import { waitForRun } from '../../engine/runs.js';
+import type { PipelineInput } from '../../pipeline/schema.js';
+import type { RunState } from '../../workflows/definitions.js';
+import {
+  type TestCluster,
+  type TestClusterOptions,
+  type TestNode,
+  docker,
+  shTask,
+  waitFor,
+} from '../integration/harness.js';
+
+export interface Scenario {
+  /** Kebab-case; the prefix of its history files. */
+  readonly name: string;
+  readonly covers: string;
+  readonly nodes: readonly TestNode[];
+  readonly options?: Omit<TestClusterOptions, 'bundlePath'>;
+  /** The cluster service must have continued as new into at least this many executions. */
+  readonly minClusterExecutions?: number;
+  drive(cluster: TestCluster): Promise<readonly string[]>;
+}
+
+const small = { cpu: 0.25, memoryMiB: 32 } as const;
+const oneNode: readonly TestNode[] = [{ id: 'n1', cpu: 1, memoryMiB: 256 }];
+
+function assertStatus(state: RunState, status: RunState['status']): void {
+  assert.equal(state.status, status, `run ${state.runId}: ${JSON.stringify(state.tasks)}`);
+}
+
+async function runningContainers(runId: string, count: number): Promise<void> {
+  await waitFor(`${count} running container(s) of ${runId}`, async () =>
+    (await docker.findContainers({ [Label.Run]: runId })).filter((c) => c.isRunning).length >= count
+      ? true
+      : undefined,
+  );
+}
+
+/** `runs` pipelines of `tasks` flat tasks each, started together on one cluster. */
+async function concurrentRuns(
+  cluster: TestCluster,
+  prefix: string,
+  runs: number,
+  tasks: number,
+  script: string,
+  resources: PipelineInput['tasks'][number]['resources'],
+): Promise<readonly string[]> {
+  const pipeline = (i: number): PipelineInput => ({
+    name: `${prefix}-${i}`,
+    tasks: Array.from({ length: tasks }, (_, t) => shTask(`t${t}`, script, { resources })),
+  });
+  const states = await Promise.all(Array.from({ length: runs }, (_, i) => cluster.run(pipeline(i))));
+  for (const state of states) assertStatus(state, 'succeeded');
+  return states.map((s) => s.workflowId);
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'diamond',
+    covers: 'a diamond DAG (a → b, c → d) on two nodes that succeeds',
+    nodes: [
+      { id: 'n1', cpu: 1, memoryMiB: 256 },
+      { id: 'n2', cpu: 1, memoryMiB: 256 },
+    ],
+    async drive(cluster) {
+      const state = await cluster.run({
+        name: 'diamond',
+        tasks: [
+          shTask('a', 'true', { resources: small }),
+          shTask('b', 'sleep 1', { resources: small, dependsOn: ['a'] }),
+          shTask('c', 'sleep 1', { resources: small, dependsOn: ['a'] }),
+          shTask('d', 'true', { resources: small, dependsOn: ['b', 'c'] }),
+        ],
+      });
+      assertStatus(state, 'succeeded');
+      return [state.workflowId];
+    },
+  },
+  {
+    name: 'failure-retry-skip',
+    covers: 'a task that exits 3 on both of its attempts (a retry with backoff), its downstream skipped',
+    nodes: oneNode,
+    async drive(cluster) {
+      const state = await cluster.run({
+        name: 'failing',
+        tasks: [
+          shTask('prepare', 'true', { resources: small }),
+          shTask('flaky', 'exit 3', {
+            resources: small,
+            dependsOn: ['prepare'],
+            retry: { maxAttempts: 2, initialIntervalSeconds: 1 },
+          }),
+          shTask('sibling', 'true', { resources: small, dependsOn: ['prepare'] }),
+          shTask('report', 'true', { resources: small, dependsOn: ['flaky', 'sibling'] }),
+        ],
+      });
+      assertStatus(state, 'failed');
+      assert.deepEqual(
+        [state.tasks['flaky']?.status, state.tasks['flaky']?.attempts, state.tasks['flaky']?.exitCode],
+        ['failed', 2, 3],
+      );
+      assert.equal(state.tasks['sibling']?.status, 'succeeded');
+      assert.equal(state.tasks['report']?.status, 'skipped');
+      return [state.workflowId];
+    },
+  },
+  {
+    name: 'cancellation',
+    covers: 'a run cancelled while two containers run: both are killed, the downstream task is cancelled',
+    nodes: oneNode,
+    async drive(cluster) {
+      const run = await cluster.start({
+        name: 'to-cancel',
+        tasks: [
+          shTask('long-a', 'sleep 300', { resources: small }),
+          shTask('long-b', 'sleep 300', { resources: small }),
+          shTask('after', 'true', { resources: small, dependsOn: ['long-a'] }),
+        ],
+      });
+      await runningContainers(run.runId, 2);
+      await run.handle.cancel();
+      const state = await waitForRun(run.handle);
+      assertStatus(state, 'cancelled');
+      for (const id of ['long-a', 'long-b', 'after']) assert.equal(state.tasks[id]?.status, 'cancelled');
+      return [run.workflowId];
+    },
+  },
+  {
+    name: 'preemption',
+    covers: 'a flex task evicted for a critical one, then re-queued and run again',
+    nodes: [{ id: 'n1', cpu: 1, memoryMiB: 256 }],
+    async drive(cluster) {
+      // The first placement marks the run's workspace and would sleep for a minute; the re-run finds the mark.
+      const flex = await cluster.start({
+        name: 'preempt-flex',
+        tasks: [
+          shTask('batch', 'if [ -f /workspace/mark ]; then exit 0; fi; touch /workspace/mark; sleep 60', {
+            resources: { cpu: 1, memoryMiB: 32 },
+            tier: 'flex',
+          }),
+        ],
+      });
+      await runningContainers(flex.runId, 1);
+      const critical = await cluster.run({
+        name: 'preempt-critical',
+        tasks: [shTask('urgent', 'true', { resources: { cpu: 1, memoryMiB: 32 }, tier: 'critical' })],
+      });
+      assertStatus(critical, 'succeeded');
+      const state = await waitForRun(flex.handle);
+      assertStatus(state, 'succeeded');
+      assert.equal(state.tasks['batch']?.preemptions, 1);
+      return [flex.workflowId, critical.workflowId];
+    },
+  },
+  {
+    name: 'run-continue-as-new',
+    covers: 'a fan-out run forced to continue as new (maxHistoryEvents 30) that finishes every task once',
+    nodes: oneNode,
+    async drive(cluster) {
+      const fan = Array.from({ length: 6 }, (_, i) => `f${i}`);
+      const run = await cluster.start(
+        {
+          name: 'long-history',
+          tasks: [
+            shTask('start', 'true', { resources: small }),
+            ...fan.map((id) => shTask(id, 'true', { resources: small, dependsOn: ['start'] })),
+            shTask('end', 'true', { resources: small, dependsOn: fan }),
+          ],
+        },
+        { maxHistoryEvents: 30 },
+      );
+      const state = await waitForRun(run.handle);
+      assertStatus(state, 'succeeded');
+      assert.ok((state.continuations ?? 0) >= 1, `continuations: ${state.continuations}`);
+      for (const [id, task] of Object.entries(state.tasks)) assert.equal(task.attempts, 1, id);
+      return [run.workflowId];
+    },
+  },
+  {
+    name: 'concurrent-queueing',
+    covers: 'four runs of three tasks sharing one node that holds two tasks at a time, so tasks queue',
+    nodes: oneNode,
+    drive: (cluster) => concurrentRuns(cluster, 'queued', 4, 3, 'sleep 1', { cpu: 0.5, memoryMiB: 32 }),
+  },
+  {
+    name: 'worker-restart',
+    covers: 'a two-task run whose control worker is replaced mid-run, so it is replayed from history',
+    nodes: oneNode,
+    async drive(cluster) {
+      const run = await cluster.start({
+        name: 'survivor',
+        tasks: [
+          shTask('first', 'sleep 2', { resources: small }),
+          shTask('second', 'true', { resources: small, dependsOn: ['first'] }),
+        ],
+      });
+      await runningContainers(run.runId, 1);
+      await cluster.restartControlWorker();
+      const state = await waitForRun(run.handle);
+      assertStatus(state, 'succeeded');
+      return [run.workflowId];
+    },
+  },
+  {
+    name: 'cluster-continue-as-new',
+    covers:
+      'the cluster service continuing as new (maxHistoryEvents 200) at least twice under four runs of 24 tasks',
+    nodes: [
+      { id: 'n1', cpu: 1, memoryMiB: 256 },
+      { id: 'n2', cpu: 1, memoryMiB: 256 },
+    ],
+    options: { clusterMaxHistoryEvents: 200 },
+    minClusterExecutions: 3,
+    drive: (cluster) => concurrentRuns(cluster, 'churn', 4, 24, 'true', { cpu: 0.1, memoryMiB: 32 }),
+  },
+];
