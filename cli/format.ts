@@ -1,4 +1,5 @@
 /** Text and JSON renderings of a run's state for the CLI. */
+import type { ClusterRestart } from '../engine/recover-cluster.js';
 import type { RunState } from '../workflows/definitions.js';
 
 export interface JsonTaskResult {
@@ -66,5 +67,39 @@ export function formatRunSummary(state: RunState): string {
     );
   return [`run ${state.runId}: ${state.status}${took}`, line(header), ...rows.map(line), ...failures].join(
     '\n',
+  );
+}
+
+/** One line: `<what happened>; restarted it with N allocation(s) and M pending request(s) from K run(s)…`. */
+export function formatRestart(what: string, restart: ClusterRestart): string {
+  const notes = [
+    ...(restart.isStartedHere ? [] : ['another client restarted it first']),
+    ...(restart.specSource === 'fallback'
+      ? [`its history held no inventory, so it has the default one (${restart.spec.nodes.length} node(s))`]
+      : []),
+    ...(restart.unanswered.length > 0
+      ? [
+          `${restart.unanswered.length} open run(s) did not answer and their placements are not counted: ${restart.unanswered.join(', ')}`,
+        ]
+      : []),
+    ...(restart.dropped.length > 0
+      ? [`${restart.dropped.length} placement(s) on nodes no longer in the inventory left out`]
+      : []),
+  ];
+  return [
+    `${what}; restarted it with ${restart.allocations} allocation(s) and ${restart.pending} pending request(s) from ${restart.runs} run(s)`,
+    ...notes,
+  ].join('; ');
+}
+
+/** `the cluster service "c" had ended (terminated); restarted it with …`, for every command that restarts it. */
+export function formatServiceRestart(
+  clusterName: string,
+  endedAs: string | undefined,
+  restart: ClusterRestart,
+) {
+  return formatRestart(
+    `the cluster service "${clusterName}" had ended${endedAs ? ` (${endedAs.toLowerCase()})` : ''}`,
+    restart,
   );
 }

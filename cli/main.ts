@@ -17,6 +17,7 @@ import { formatValidationError } from '../pipeline/format-issues.js';
 import {
   cancelCommand,
   clusterApplyCommand,
+  clusterRecoverCommand,
   clusterShowCommand,
   listCommand,
   logsCommand,
@@ -208,6 +209,15 @@ cluster
   .argument('<file>', 'cluster definition (YAML or JSON): name and nodes')
   .action((file: string) => {
     action = clusterApplyCommand(file, config);
+  });
+cluster
+  .command('recover')
+  .description(
+    'terminate a stuck cluster service (its workflow task keeps failing) and restart it from the open runs',
+  )
+  .option('--force', 'restart the service even if it is not stuck')
+  .action((opts: { force?: boolean }) => {
+    action = clusterRecoverCommand({ force: opts.force ?? false }, config);
   });
 program
   .command('up')

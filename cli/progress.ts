@@ -37,6 +37,8 @@ export function describeTask(
 
 export interface ProgressView {
   update(state: RunState, queuedReasons: ReadonlyMap<string, string>): void;
+  /** A line above the table (a stuck workflow, a restarted service); the table is redrawn below it. */
+  note(line: string): void;
   done(): void;
 }
 
@@ -58,6 +60,10 @@ export function createProgressView(stream: NodeJS.WriteStream, startedAt: number
           ].join('\n'),
         );
       },
+      note(line) {
+        render.clear();
+        stream.write(`${line}\n`);
+      },
       done: () => render.done(),
     };
   }
@@ -73,6 +79,9 @@ export function createProgressView(stream: NodeJS.WriteStream, startedAt: number
           `[${seconds(Date.now() - startedAt).padStart(7)}] ${describeTask(id, task, reasons.get(id), Date.now())}\n`,
         );
       }
+    },
+    note(line) {
+      stream.write(`${line}\n`);
     },
     done() {},
   };

@@ -3,7 +3,6 @@
  * run one in this process for as long as the command lives.
  */
 import type { Client } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
@@ -11,40 +10,9 @@ import { ensureWorkflowBundle } from './bundle.js';
 import type { GantryConfig } from './config.js';
 import { connectWorker } from './connection.js';
 import { keepPruningRunLogs } from './log-retention.js';
+import { hasPollers } from './pollers.js';
 import { createControlWorker, createNodeWorker } from './workers.js';
-import os from 'node:os';
 import path from 'node:path';
-
-async function hasPollers(
-  client: Client,
-  namespace: string,
-  taskQueue: string,
-  isWorkflowQueue: boolean,
-): Promise<boolean> {
-  const { pollers } = await client.workflowService.describeTaskQueue({
-    namespace,
-    taskQueue: { name: taskQueue, kind: proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: isWorkflowQueue
-      ? proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
-      : proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-  });
-  return (pollers ?? []).some((poller) => isPossiblyAlive(poller.identity ?? ''));
-}
-
-/**
- * The server lists a poller for minutes after its process died. A worker's default identity is
- * `pid@host`, so a poller from this host whose pid is gone is known dead; any other is taken as alive.
- */
-function isPossiblyAlive(identity: string): boolean {
-  const match = /^(\d+)@(.+)$/.exec(identity);
-  if (!match || match[2] !== os.hostname()) return true;
-  try {
-    process.kill(Number(match[1]), 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface EmbeddedWorkers {
   /** What was started here, e.g. ["control", "node local"]; empty when external workers serve everything. */

@@ -60,3 +60,67 @@ export class ClusterUpdateRejectedError extends GantryEngineError {
     this.clusterName = clusterName;
   }
 }
+
+/** Why a workflow's task keeps failing, as Temporal reports it. */
+export interface WorkflowTaskProblem {
+  /** The failure's cause, e.g. `NonDeterministicError`, `WorkflowWorkerUnhandledFailure`, `WorkflowTaskTimedOut`. */
+  readonly cause: string;
+  /** The failure's message on one line; empty when only the cause is known. */
+  readonly message: string;
+  /** The attempt the workflow task is at (0 when unknown). */
+  readonly attempts: number;
+}
+
+function describeProblem(problem: WorkflowTaskProblem): string {
+  return problem.message === '' ? problem.cause : `${problem.cause}: ${problem.message}`;
+}
+
+/** The cluster service runs but cannot make progress: its workflow task fails on every attempt. */
+export class ClusterServiceStuckError extends GantryEngineError {
+  readonly clusterName: string;
+  readonly problem: WorkflowTaskProblem;
+  constructor(clusterName: string, problem: WorkflowTaskProblem, options?: { cause?: unknown }) {
+    super(
+      `the cluster service "${clusterName}" is stuck: its workflow task fails (${describeProblem(problem)}); run \`gantry cluster recover\``,
+      options,
+    );
+    this.name = 'ClusterServiceStuckError';
+    this.clusterName = clusterName;
+    this.problem = problem;
+  }
+}
+
+/** A run is open but cannot make progress: its workflow task fails on every attempt. */
+export class RunStuckError extends GantryEngineError {
+  readonly workflowId: string;
+  readonly problem: WorkflowTaskProblem;
+  constructor(workflowId: string, problem: WorkflowTaskProblem, options?: { cause?: unknown }) {
+    super(
+      `run "${workflowId}" is stuck: its workflow task fails (${describeProblem(problem)}); end it with \`temporal workflow terminate --workflow-id ${workflowId}\``,
+      options,
+    );
+    this.name = 'RunStuckError';
+    this.workflowId = workflowId;
+    this.problem = problem;
+  }
+}
+
+/** A worker polls the control queue and the service is not stuck, yet its query failed. */
+export class ClusterQueryFailedError extends GantryEngineError {
+  readonly clusterName: string;
+  constructor(clusterName: string, reason: string, options?: { cause?: unknown }) {
+    super(`the service of cluster "${clusterName}" did not answer a query: ${reason}`, options);
+    this.name = 'ClusterQueryFailedError';
+    this.clusterName = clusterName;
+  }
+}
+
+/** The cluster service could not be restarted (or terminated for a restart). */
+export class ClusterRecoveryError extends GantryEngineError {
+  readonly clusterName: string;
+  constructor(clusterName: string, reason: string, options?: { cause?: unknown }) {
+    super(`cannot restart the service of cluster "${clusterName}": ${reason}`, options);
+    this.name = 'ClusterRecoveryError';
+    this.clusterName = clusterName;
+  }
+}

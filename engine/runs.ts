@@ -21,7 +21,8 @@ import {
 } from '../workflows/definitions.js';
 import type { clusterService, runPipeline } from '../workflows/index.js';
 import type { GantryConfig } from './config.js';
-import { ClusterUnavailableError, ClusterUpdateRejectedError, RunNotFoundError } from './errors.js';
+import { ClusterUpdateRejectedError, RunNotFoundError } from './errors.js';
+import { explainClusterQueryFailure } from './service-health.js';
 
 /** Starts the cluster's service if it is not running; an existing service keeps its own inventory. */
 export async function ensureClusterService(
@@ -37,15 +38,6 @@ export async function ensureClusterService(
   });
 }
 
-export async function applyClusterSpec(
-  client: Client,
-  config: GantryConfig,
-  spec: ClusterSpec,
-): Promise<ClusterSnapshot> {
-  await ensureClusterService(client, config, spec);
-  return configureCluster(client, spec);
-}
-
 /** Replaces a running service's inventory; the service's own refusal comes back as ClusterUpdateRejectedError. */
 export async function configureCluster(client: Client, spec: ClusterSpec): Promise<ClusterSnapshot> {
   try {
@@ -59,6 +51,7 @@ export async function configureCluster(client: Client, spec: ClusterSpec): Promi
   }
 }
 
+/** The service's snapshot, or undefined if it never started; a failed query says why (stuck, no worker). */
 export async function clusterSnapshot(
   client: Client,
   clusterName: string,
@@ -67,7 +60,7 @@ export async function clusterSnapshot(
     return await client.workflow.getHandle(clusterWorkflowId(clusterName)).query(clusterSnapshotQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
-    throw new ClusterUnavailableError(clusterName, { cause: err });
+    throw await explainClusterQueryFailure(client, clusterName, err);
   }
 }
 

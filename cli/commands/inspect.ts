@@ -1,13 +1,17 @@
-/** Commands that look at runs and the cluster: status, list, cancel, logs, cluster show/apply. */
+/** Commands that look at runs and the cluster: status, list, cancel, logs, cluster show/apply/recover. */
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SearchAttribute } from '../../common/names.js';
+import { SearchAttribute, clusterWorkflowId } from '../../common/names.js';
 import type { GantryConfig } from '../../engine/config.js';
 import { connectClient } from '../../engine/connection.js';
-import { applyClusterSpec, clusterSnapshot, findRun, getRunState } from '../../engine/runs.js';
+import { ClusterServiceStuckError, RunStuckError } from '../../engine/errors.js';
+import { applyClusterSpec, openClusterService } from '../../engine/open-cluster-service.js';
+import { type Recovery, recoverClusterService } from '../../engine/recover-cluster.js';
+import { clusterSnapshot, findRun, getRunState } from '../../engine/runs.js';
+import { workflowHealth } from '../../engine/service-health.js';
 import { GantryCliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatRunSummary, toJsonResult } from '../format.js';
+import { formatRestart, formatRunSummary, formatServiceRestart, toJsonResult } from '../format.js';
 import { readClusterFile } from '../read-cluster-file.js';
 
 export async function statusCommand(
@@ -17,13 +21,32 @@ export async function statusCommand(
 ): Promise<number> {
   const client = await connectClient(config);
   try {
-    const state = await getRunState(await findRun(client, run));
+    const handle = await findRun(client, run);
+    // A stuck run would not answer its query for half a minute; say why at once instead.
+    const health = await workflowHealth(client, handle.workflowId);
+    if (health.kind === 'stuck') throw new RunStuckError(handle.workflowId, health.problem);
+    const state = await getRunState(handle);
     process.stdout.write(
       options.json ? `${JSON.stringify(toJsonResult(state))}\n` : `${formatRunSummary(state)}\n`,
     );
+    if (state.status === 'running') await warnAboutService(client, config);
     return ExitCode.Ok;
   } finally {
     await client.connection.close();
+  }
+}
+
+/** A running run waits on its cluster service: one line on stderr when that service cannot serve it. */
+async function warnAboutService(client: Awaited<ReturnType<typeof connectClient>>, config: GantryConfig) {
+  const service = await workflowHealth(client, clusterWorkflowId(config.clusterName));
+  if (service.kind === 'stuck')
+    process.stderr.write(
+      `gantry: ${new ClusterServiceStuckError(config.clusterName, service.problem).message}\n`,
+    );
+  if (service.kind === 'closed') {
+    process.stderr.write(
+      `gantry: the cluster service "${config.clusterName}" has ended (${service.status.toLowerCase()}); run \`gantry cluster recover\`\n`,
+    );
   }
 }
 
@@ -70,11 +93,14 @@ export async function listCommand(
 export async function clusterShowCommand(options: { json: boolean }, config: GantryConfig): Promise<number> {
   const client = await connectClient(config);
   try {
-    const snapshot = await clusterSnapshot(client, config.clusterName);
-    if (!snapshot)
-      throw new GantryCliError(
-        `cluster "${config.clusterName}" has no service yet (it starts with the first \`gantry run\` or \`gantry cluster apply\`)`,
+    const service = await openClusterService(client, config);
+    if (service?.restart) {
+      process.stderr.write(
+        `gantry: ${formatServiceRestart(config.clusterName, service.endedAs, service.restart)}\n`,
       );
+    }
+    const snapshot = service && (await clusterSnapshot(client, config.clusterName));
+    if (!snapshot) throw noServiceYet(config);
     if (options.json) {
       process.stdout.write(`${JSON.stringify(snapshot)}\n`);
       return ExitCode.Ok;
@@ -108,11 +134,56 @@ export async function clusterShowCommand(options: { json: boolean }, config: Gan
   }
 }
 
+function noServiceYet(config: GantryConfig): GantryCliError {
+  return new GantryCliError(
+    `cluster "${config.clusterName}" has no service yet (it starts with the first \`gantry run\` or \`gantry cluster apply\`)`,
+  );
+}
+
+/** `gantry cluster recover`: terminates a stuck service and restarts it from the open runs. */
+export async function clusterRecoverCommand(
+  options: { force: boolean },
+  config: GantryConfig,
+): Promise<number> {
+  const client = await connectClient(config);
+  try {
+    const recovery = await recoverClusterService(client, config, { isForced: options.force });
+    if (recovery.kind === 'missing') throw noServiceYet(config);
+    process.stdout.write(`${describeRecovery(config.clusterName, recovery)}\n`);
+    return ExitCode.Ok;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+function describeRecovery(clusterName: string, recovery: Exclude<Recovery, { kind: 'missing' }>): string {
+  if (recovery.kind === 'healthy')
+    return `cluster "${clusterName}": its service runs and its workflow task does not fail; nothing to recover (--force restarts it anyway)`;
+  const { previous, restart } = recovery;
+  switch (previous.kind) {
+    case 'stuck': {
+      const { cause, message } = previous.problem;
+      return formatRestart(
+        `cluster "${clusterName}": terminated its stuck service (${message === '' ? cause : `${cause}: ${message}`})`,
+        restart,
+      );
+    }
+    case 'running':
+      return formatRestart(`cluster "${clusterName}": terminated its service (--force)`, restart);
+    case 'closed':
+      return formatRestart(
+        `cluster "${clusterName}": its service had ended (${previous.status.toLowerCase()})`,
+        restart,
+      );
+  }
+}
+
 export async function clusterApplyCommand(file: string, config: GantryConfig): Promise<number> {
   const spec = await readClusterFile(file);
   const client = await connectClient(config);
   try {
-    const snapshot = await applyClusterSpec(client, { ...config, clusterName: spec.name }, spec);
+    const { snapshot, restart, endedAs } = await applyClusterSpec(client, config, spec);
+    if (restart) process.stderr.write(`gantry: ${formatServiceRestart(spec.name, endedAs, restart)}\n`);
     process.stdout.write(`cluster ${snapshot.name}: ${snapshot.nodes.map((n) => n.id).join(', ')}\n`);
     return ExitCode.Ok;
   } finally {

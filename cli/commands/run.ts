@@ -1,21 +1,16 @@
 /** `gantry run FILE`: validate, make sure a stack and workers exist, start the run, watch it, report. */
 import type { Client } from '@temporalio/client';
-import {
-  clusterSnapshot,
-  ensureClusterService,
-  runState,
-  specFromSnapshot,
-  startRun,
-  waitForRun,
-} from '../../engine/runs.js';
+import { clusterSnapshot, runState, startRun, waitForRun } from '../../engine/runs.js';
 import { defaultClusterSpec } from '../../engine/default-cluster.js';
 import { startEmbeddedWorkers } from '../../engine/embedded.js';
 import type { GantryConfig } from '../../engine/config.js';
+import { openClusterService } from '../../engine/open-cluster-service.js';
+import { type HealthNews, watchHealth } from '../../engine/watch-health.js';
 import type { RunState } from '../../workflows/definitions.js';
 import { loadPipelineFile } from '../load-pipeline.js';
 import { createProgressView } from '../progress.js';
 import { connectOrBringUp } from '../stack.js';
-import { formatRunSummary, toJsonResult } from '../format.js';
+import { formatRunSummary, formatServiceRestart, toJsonResult } from '../format.js';
 import type { PipelineSpec } from '../../pipeline/schema.js';
 import { ExitCode } from '../exit-codes.js';
 
@@ -56,13 +51,25 @@ async function watch(
     }
   };
   const polling = poll();
+  const health = watchHealth(client, config, run.workflowId, (news) => view.note(describeNews(config, news)));
   try {
     const state = await final;
     view.update(state, new Map());
     return state;
   } finally {
-    await polling;
+    await Promise.all([polling, health.stop()]);
     view.done();
+  }
+}
+
+function describeNews(config: GantryConfig, news: HealthNews): string {
+  switch (news.kind) {
+    case 'stuck':
+      return `gantry: ${news.error.message}`;
+    case 'restarted':
+      return `gantry: ${formatServiceRestart(config.clusterName, news.status, news.restart)}`;
+    case 'failed':
+      return `gantry: checking the run and its cluster service failed: ${news.error instanceof Error ? news.error.message : String(news.error)}`;
   }
 }
 
@@ -74,13 +81,18 @@ export async function runCommand(file: string, options: RunOptions, config: Gant
   );
   const client = await connectOrBringUp(config, images);
   try {
-    // The cluster's nodes come from its service if it runs, else from the local Docker engine.
+    // The cluster's nodes come from its service if it runs (restarted from its open runs if it ended),
+    // else from the local Docker engine. A stuck service stops the command before the run starts.
     const resolveCluster = async () => {
-      const snapshot = await clusterSnapshot(client, config.clusterName);
-      if (snapshot) return specFromSnapshot(snapshot);
-      const spec = await defaultClusterSpec(config.clusterName);
-      await ensureClusterService(client, config, spec);
-      return spec;
+      const service = await openClusterService(client, config, {
+        fallbackSpec: () => defaultClusterSpec(config.clusterName),
+      });
+      if (service?.restart) {
+        process.stderr.write(
+          `gantry: ${formatServiceRestart(config.clusterName, service.endedAs, service.restart)}\n`,
+        );
+      }
+      return service!.spec;
     };
     const workers = options.detach
       ? { started: [] as string[], cluster: await resolveCluster(), stop: async () => {} }

@@ -10,15 +10,14 @@ import type { GantryConfig } from '../../engine/config.js';
 import { connectWorker } from '../../engine/connection.js';
 import { defaultClusterSpec } from '../../engine/default-cluster.js';
 import { keepPruningRunLogs } from '../../engine/log-retention.js';
-import {
-  applyClusterSpec,
-  clusterSnapshot,
-  ensureClusterService,
-  specFromSnapshot,
-} from '../../engine/runs.js';
+import { ClusterServiceStuckError } from '../../engine/errors.js';
+import { applyClusterSpec, openClusterService } from '../../engine/open-cluster-service.js';
+import { lastServiceSpec } from '../../engine/recover-cluster.js';
+import { specFromSnapshot } from '../../engine/runs.js';
 import { createControlWorker, createNodeWorker } from '../../engine/workers.js';
 import { GantryCliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { formatServiceRestart } from '../format.js';
 import { readClusterFile } from '../read-cluster-file.js';
 import { connectOrBringUp } from '../stack.js';
 
@@ -33,15 +32,31 @@ async function resolveCluster(
   config: GantryConfig,
   client: Awaited<ReturnType<typeof connectOrBringUp>>,
 ): Promise<ClusterSpec> {
-  if (options.clusterFile)
-    return applyClusterSpec(client, config, await readClusterFile(options.clusterFile)).then(
-      specFromSnapshot,
-    );
-  const snapshot = await clusterSnapshot(client, config.clusterName);
-  if (snapshot) return specFromSnapshot(snapshot);
-  const spec = ClusterSpecSchema.parse(await defaultClusterSpec(config.clusterName));
-  await ensureClusterService(client, config, spec);
-  return spec;
+  const file = options.clusterFile ? await readClusterFile(options.clusterFile) : undefined;
+  const fallbackSpec = async () => ClusterSpecSchema.parse(await defaultClusterSpec(config.clusterName));
+  try {
+    if (file) {
+      const applied = await applyClusterSpec(client, config, file);
+      if (applied.restart) {
+        process.stderr.write(
+          `gantry worker: ${formatServiceRestart(file.name, applied.endedAs, applied.restart)}\n`,
+        );
+      }
+      return specFromSnapshot(applied.snapshot);
+    }
+    const service = await openClusterService(client, config, { fallbackSpec });
+    if (service?.restart) {
+      process.stderr.write(
+        `gantry worker: ${formatServiceRestart(config.clusterName, service.endedAs, service.restart)}\n`,
+      );
+    }
+    return service!.spec;
+  } catch (err) {
+    // A stuck service is no reason not to serve: this worker may be the one whose code unwedges it.
+    if (!(err instanceof ClusterServiceStuckError)) throw err;
+    process.stderr.write(`gantry worker: ${err.message}\n`);
+    return file ?? (await lastServiceSpec(client, config.clusterName)) ?? fallbackSpec();
+  }
 }
 
 export async function workerCommand(options: WorkerOptions, config: GantryConfig): Promise<number> {

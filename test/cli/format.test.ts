@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatRunSummary, toJsonResult } from '../../cli/format.js';
+import { formatRestart, formatRunSummary, toJsonResult } from '../../cli/format.js';
+import type { ClusterRestart } from '../../engine/recover-cluster.js';
 import { describeTask } from '../../cli/progress.js';
 import type { RunState } from '../../workflows/definitions.js';
 
@@ -74,5 +75,42 @@ describe('run rendering', () => {
         0,
       ),
     ).toBe('t: queued (needs 4 cpu, the largest node has 2)');
+  });
+});
+
+describe('restart rendering', () => {
+  const restart: ClusterRestart = {
+    clusterName: 'c1',
+    spec: { name: 'c1', nodes: [] },
+    specSource: 'history',
+    allocations: 2,
+    pending: 3,
+    runs: 1,
+    unanswered: [],
+    dropped: [],
+    isStartedHere: true,
+  };
+
+  it('says what was rebuilt, in one line', () => {
+    expect(formatRestart('the cluster service "c1" had ended', restart)).toBe(
+      'the cluster service "c1" had ended; restarted it with 2 allocation(s) and 3 pending request(s) from 1 run(s)',
+    );
+  });
+
+  it('adds what was not counted and where the inventory came from', () => {
+    expect(
+      formatRestart('x', {
+        ...restart,
+        specSource: 'fallback',
+        unanswered: ['gantry-run-a', 'gantry-run-b'],
+        dropped: ['gantry-run-c/t'],
+        isStartedHere: false,
+      }),
+    ).toBe(
+      'x; restarted it with 2 allocation(s) and 3 pending request(s) from 1 run(s); another client restarted it first; ' +
+        'its history held no inventory, so it has the default one (0 node(s)); ' +
+        '2 open run(s) did not answer and their placements are not counted: gantry-run-a, gantry-run-b; ' +
+        '1 placement(s) on nodes no longer in the inventory left out',
+    );
   });
 });
