@@ -271,9 +271,12 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
     async attachOutput(id, sink) {
       let stream: NodeJS.ReadWriteStream;
       try {
+        // Attached before the start (see run-container.ts), so there is nothing earlier to replay; with
+        // `logs: true` Docker may also replay what the live stream already delivered, and a fast task's
+        // output then appears twice in its log.
         stream = await docker
           .getContainer(id)
-          .attach({ stream: true, stdout: true, stderr: true, logs: true });
+          .attach({ stream: true, stdout: true, stderr: true, logs: false });
       } catch (err) {
         throw unavailable(`attach ${id.slice(0, 12)}`, err);
       }

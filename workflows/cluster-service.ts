@@ -9,10 +9,18 @@
  * loop or on when acknowledgements arrive. (The loop this replaces decided wherever its loop happened to
  * wake; see cluster/legacy-loop.ts, still used to replay executions that started under it.)
  *
- * Hand-over: past `maxHistoryEvents` (or when the server suggests it) the service stops deciding, lets the
- * decisions already sent be acknowledged, and continues as new with its state. Requests that arrive
- * meanwhile wait in `pending` and are decided by the next execution at once, so steady traffic cannot keep
- * it from handing over, and no decision is lost with the closing execution.
+ * For the same reason the service reads nothing from its activations: not `workflowInfo().historyLength`
+ * or `continueAsNewSuggested`, not `Date.now()` past its first task. A worker that answers a query on a
+ * workflow it has not cached replays the history and also applies the signals that arrived after the last
+ * workflow task (Core takes them as part of "the last task"); the real task then brings only the rest. Those
+ * early signals run in an activation that has no task of its own, so its history length, suggestion flag
+ * and clock are not the ones a replay sees. Time comes from the requests (`requestedAt`), and the hand-over
+ * point from a bound on the events the service has caused.
+ *
+ * Hand-over: once that bound passes `maxHistoryEvents`, the service stops deciding, lets the decisions
+ * already sent be acknowledged, and continues as new with its state. Requests that arrive meanwhile wait in
+ * `pending` and are decided by the next execution at once, so steady traffic cannot keep it from handing
+ * over, and no decision is lost with the closing execution.
  */
 import {
   allHandlersFinished,
@@ -21,7 +29,6 @@ import {
   getExternalWorkflowHandle,
   patched,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
@@ -57,12 +64,27 @@ export const DECIDE_IN_HANDLERS_PATCH = 'gantry-cluster-decide-in-handlers';
 // Small enough that a replay from scratch (after a worker restart, or a hand-over the server refused
 // because signals arrived during it) takes a fraction of a second; each hand-over carries only the state.
 const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
+// Temporal's own advice is to continue as new well before 10,000 events; larger settings are capped.
+const MAX_HISTORY_EVENTS_CAP = 10_000;
+// Upper bounds of the history events one message adds: the event itself plus, at most, a workflow task of
+// its own (scheduled, started, completed); a signal sent adds its initiation and its acknowledgement.
+const EVENTS_PER_MESSAGE_IN = 4;
+const EVENTS_PER_SIGNAL_OUT = 5;
+const EVENTS_AT_START = 4;
 
 export async function clusterService(input: ClusterServiceInput): Promise<void> {
   if (!patched(DECIDE_IN_HANDLERS_PATCH)) return legacyClusterService(input);
 
   let spec = input.spec;
-  const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+  const maxHistoryEvents = Math.min(
+    input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS,
+    MAX_HISTORY_EVENTS_CAP,
+  );
+  // At least the history's length: a count of what this execution received and sent.
+  let historyBound = EVENTS_AT_START;
+  // Workflow time as the requests tell it; never runs backwards.
+  let clock = Math.max(input.clock ?? 0, Date.now());
+  const advanceClock = (at: number | undefined) => (clock = Math.max(clock, at ?? clock));
   // Keyed by placement key; Map iteration follows insertion, so the order is the order of events.
   const allocations = new Map<string, OwnedAllocation>((input.allocations ?? []).map((a) => [a.taskId, a]));
   const pending = new Map<string, PendingRequest>((input.pending ?? []).map((p) => [p.key, p]));
@@ -91,6 +113,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   /** Sends one signal to a run; if the run is gone (cancelled, terminated), its reservation must not leak. */
   function signalRun(allocationKey: string, send: () => Promise<void>): void {
     unacknowledged += 1;
+    historyBound += EVENTS_PER_SIGNAL_OUT;
     void send().then(
       () => {
         unacknowledged -= 1;
@@ -126,7 +149,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
    */
   function decide(): void {
     if (isHandingOver || pending.size === 0) return;
-    const now = Date.now();
+    const now = clock;
     trackIdleNodes(spec, allocations.values(), idleSince, now);
     const result = schedule(
       scheduleInputOf({
@@ -175,10 +198,17 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     trackIdleNodes(spec, allocations.values(), idleSince, now);
   }
 
+  const received = () => {
+    historyBound += EVENTS_PER_MESSAGE_IN;
+    if (historyBound > maxHistoryEvents) startHandOver();
+  };
+
   setHandler(requestPlacementSignal, (request) => {
+    received();
+    advanceClock(request.requestedAt);
     // Signals may be redelivered after a run's retry; a second request for the same key is a no-op.
     if (pending.has(request.key) || allocations.has(request.key)) return;
-    pending.set(request.key, { ...request, enqueuedAt: Date.now() });
+    pending.set(request.key, { ...request, enqueuedAt: clock });
     reasons.set(
       request.key,
       isHandingOver ? 'the cluster service is handing over to its next execution' : 'waiting for room',
@@ -186,6 +216,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     decide();
   });
   setHandler(releasePlacementSignal, ({ key }) => {
+    received();
     allocations.delete(key);
     evicting.delete(key);
     pending.delete(key);
@@ -193,6 +224,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     decide();
   });
   setHandler(releaseRunSignal, ({ runWorkflowId }) => {
+    received();
     for (const [key, a] of allocations) {
       if (a.runWorkflowId !== runWorkflowId) continue;
       allocations.delete(key);
@@ -208,6 +240,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   setHandler(
     configureClusterUpdate,
     (next) => {
+      received();
       spec = next;
       decide();
       return snapshot();
@@ -219,14 +252,14 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   // Requests carried over from the previous execution are decided in this one's first task.
   decide();
 
-  await condition(() => {
-    const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength > maxHistoryEvents;
-  });
-  isHandingOver = true;
-  for (const key of pending.keys())
-    reasons.set(key, 'the cluster service is handing over to its next execution');
-  await condition(() => unacknowledged === 0 && allHandlersFinished());
+  function startHandOver(): void {
+    if (isHandingOver) return;
+    isHandingOver = true;
+    for (const key of pending.keys())
+      reasons.set(key, 'the cluster service is handing over to its next execution');
+  }
+
+  await condition(() => isHandingOver && unacknowledged === 0 && allHandlersFinished());
   await continueAsNew<typeof clusterService>({
     spec,
     allocations: [...allocations.values()],
@@ -234,6 +267,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     placements,
     idleSince: Object.fromEntries(idleSince),
     evicting: Object.fromEntries(evicting),
+    clock,
     ...(input.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: input.maxHistoryEvents }),
   });
 }

@@ -20,6 +20,11 @@ export interface PlacementRequest {
   readonly tier: Tier;
   readonly group?: string;
   readonly expectedDurationSeconds?: number;
+  /**
+   * The run's workflow time when it asked. The service keeps its clock from these rather than from its own
+   * activations, so its decisions are a function of what history holds (absent from runs of older code).
+   */
+  readonly requestedAt?: number;
 }
 
 export type PlacementDecision =
@@ -124,9 +129,33 @@ export interface CarriedRun {
   readonly continuations: number;
 }
 
+/**
+ * A placement a run asked for and has not given back, as the run knows it. The runs' answers rebuild a
+ * cluster service that was terminated: together they are every allocation and request it owned.
+ */
+export interface HeldPlacement {
+  readonly request: PlacementRequest;
+  /** Workflow time the request was sent. */
+  readonly requestedAt: number;
+  /** The grant, once the run has it; absent while the request waits in the service's queue. */
+  readonly placed?: {
+    readonly nodeId: string;
+    readonly cpuset?: CpuAssignment;
+    readonly placedAt: number;
+  };
+}
+
+export interface HeldPlacements {
+  /** The cluster service the run talks to. */
+  readonly clusterWorkflowId: string;
+  readonly placements: readonly HeldPlacement[];
+}
+
 export const placementDecidedSignal =
   defineSignal<[{ readonly taskId: string; readonly decision: PlacementDecision }]>('placementDecided');
 export const runStateQuery = defineQuery<RunState>('runState');
 /** From the cluster service: give the node back (the task is re-queued) so a critical task can run. */
 export const preemptTaskSignal =
   defineSignal<[{ readonly taskId: string; readonly reason: string }]>('preemptTask');
+/** What the run holds or waits for from its cluster service (see HeldPlacement). */
+export const heldPlacementsQuery = defineQuery<HeldPlacements>('heldPlacements');

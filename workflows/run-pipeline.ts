@@ -15,6 +15,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -28,11 +29,14 @@ import { completeTask, createDagState, isDagFinished, takeReady } from '../sched
 import { toResourceVector } from '../scheduler/resources.js';
 import {
   type CarriedRun,
+  type HeldPlacement,
   type PlacementDecision,
+  type PlacementRequest,
   type RunPipelineInput,
   type RunState,
   type RunStatus,
   type TaskState,
+  heldPlacementsQuery,
   placementDecidedSignal,
   preemptTaskSignal,
   releasePlacementSignal,
@@ -77,8 +81,25 @@ function viewFailure(err: unknown): FailureView {
 // Well under Temporal's 50k-event limit and its 10k-event warning; the server may suggest it earlier.
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 
+/**
+ * Patch id: runs started before it walk the DAG in a loop that wakes after completions and read the history
+ * length from their activations (kept for replay). Runs started after it launch a task's successors in the
+ * completion's own continuation and bound their history by counting what they caused, so their commands
+ * depend only on the events in history (see the cluster service's header for why activations cannot be
+ * trusted: a query on an uncached run applies late events in an activation of its own).
+ */
+export const EVENT_DRIVEN_RUN_PATCH = 'gantry-run-event-driven';
+// An upper bound of the history events one attempt adds: request (2) and its acknowledgement's task (3),
+// the decision (1) and its task (3), the activity (3) and its task (3), the release (2) and its task (3).
+const EVENTS_PER_ATTEMPT = 20;
+const EVENTS_AT_START = 10;
+
 export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
+  const isEventDriven = patched(EVENT_DRIVEN_RUN_PATCH);
   const { spec, runId, carried } = input;
+  const taskById = new Map(spec.tasks.map((t) => [t.id, t]));
+  // Used by event-driven runs only: at least the length of this execution's history.
+  let historyBound = EVENTS_AT_START;
   const workflowId = workflowInfo().workflowId;
   const startedAt = carried?.startedAt ?? Date.now();
   const dag = carried?.dag ?? createDagState(spec);
@@ -93,6 +114,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   const nodeQueues = new Map<string, string>(carried ? Object.entries(carried.nodeQueues) : []);
   const attemptScopes = new Map<string, CancellationScope>();
   const preemptions = new Map<string, string>();
+  // Task id → the request sent and not yet given back: what a restarted cluster service is rebuilt from.
+  // Plain memory, no commands: a run replays the same with or without it.
+  const held = new Map<string, { readonly request: PlacementRequest; readonly requestedAt: number }>();
   const isRunCancelled = () => CancellationScope.current().consideredCancelled;
   const cluster = getExternalWorkflowHandle(input.clusterWorkflowId);
   let status: RunStatus = 'running';
@@ -118,21 +142,42 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     scope.cancel();
   });
   setHandler(runStateQuery, state);
+  setHandler(heldPlacementsQuery, () => ({
+    clusterWorkflowId: input.clusterWorkflowId,
+    placements: [...held].map(([taskId, { request, requestedAt }]): HeldPlacement => {
+      const decision = decisions.get(taskId);
+      if (decision?.kind !== 'placed') return { request, requestedAt };
+      const placedAt = tasks.get(taskId)?.startedAt ?? requestedAt;
+      return {
+        request,
+        requestedAt,
+        placed: {
+          nodeId: decision.nodeId,
+          ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
+          placedAt,
+        },
+      };
+    }),
+  }));
   upsertSearchAttributes({ [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] });
 
   function finishTask(task: TaskSpec, outcome: 'succeeded' | 'failed'): void {
     for (const id of completeTask(dag, task.id, outcome).skipped) {
       update(id, { status: 'skipped', error: `skipped: upstream task "${task.id}" failed` });
     }
+    // Successors start here, in the continuation of the event that freed them, so their requests follow
+    // that event in history whatever else the activation held.
+    if (isEventDriven) launchReady();
   }
 
   /** Places the task and runs it; a preempted attempt goes back to the queue and is placed again. */
   async function runTask(task: TaskSpec): Promise<void> {
     const key = `${workflowId}/${task.id}`;
     for (;;) {
+      historyBound += EVENTS_PER_ATTEMPT;
       update(task.id, { status: 'queued' });
       decisions.delete(task.id);
-      await cluster.signal(requestPlacementSignal, {
+      const request: PlacementRequest = {
         key,
         runWorkflowId: workflowId,
         taskId: task.id,
@@ -141,10 +186,16 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
         tier: task.tier,
         ...(task.group ? { group: task.group } : {}),
         ...(task.expectedDurationSeconds ? { expectedDurationSeconds: task.expectedDurationSeconds } : {}),
-      });
+        requestedAt: Date.now(),
+      };
+      // Held from before the signal: a service rebuilt meanwhile ignores the duplicate if both arrive.
+      held.set(task.id, { request, requestedAt: Date.now() });
+      await cluster.signal(requestPlacementSignal, request);
       await condition(() => decisions.has(task.id));
       const decision = decisions.get(task.id)!;
       if (decision.kind === 'rejected') {
+        // The service forgets a request it rejects, and the run sends no release for it.
+        held.delete(task.id);
         update(task.id, {
           status: 'failed',
           error: `unschedulable: ${decision.reason}`,
@@ -194,6 +245,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
         return finishTask(task, 'failed');
       } finally {
         attemptScopes.delete(task.id);
+        // Given back before the signal goes: a service rebuilt after it was sent must not count it.
+        held.delete(task.id);
         await CancellationScope.nonCancellable(() => cluster.signal(releasePlacementSignal, { key }));
       }
     }
@@ -201,6 +254,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
 
   async function cleanup(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
+      held.clear();
       await cluster.signal(releaseRunSignal, { runWorkflowId: workflowId });
       await Promise.all(
         [...nodeQueues.values()].map((taskQueue) =>
@@ -222,19 +276,28 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     return info.continueAsNewSuggested || info.historyLength > maxHistoryEvents;
   };
   let isDraining = false;
+  const launch = (id: string) =>
+    inFlight.set(
+      id,
+      runTask(taskById.get(id)!).finally(() => inFlight.delete(id)),
+    );
+  // Draining: ready tasks stay ready in the DAG state and start in the next execution.
+  function launchReady(): void {
+    if (isRunCancelled()) return;
+    isDraining ||= historyBound > maxHistoryEvents;
+    if (!isDraining) for (const id of takeReady(dag)) launch(id);
+  }
   try {
-    for (;;) {
-      isDraining ||= isHistoryLong();
-      // Draining: ready tasks stay ready in the DAG state and start in the next execution.
-      for (const id of isDraining ? [] : takeReady(dag)) {
-        const task = spec.tasks.find((t) => t.id === id)!;
-        inFlight.set(
-          id,
-          runTask(task).finally(() => inFlight.delete(id)),
-        );
+    if (isEventDriven) {
+      launchReady();
+      await condition(() => inFlight.size === 0);
+    } else {
+      for (;;) {
+        isDraining ||= isHistoryLong();
+        for (const id of isDraining ? [] : takeReady(dag)) launch(id);
+        if (inFlight.size === 0 || isDagFinished(dag)) break;
+        await Promise.race(inFlight.values());
       }
-      if (inFlight.size === 0 || isDagFinished(dag)) break;
-      await Promise.race(inFlight.values());
     }
     // Inside the try: a cancel that arrives now still cleans up. continueAsNew throws, and passes through.
     if (isDraining && !isDagFinished(dag)) {

@@ -32,6 +32,8 @@ export interface ClusterServiceInput {
    * continue-as-new. Tests set it low to force hand-overs.
    */
   readonly maxHistoryEvents?: number;
+  /** The service's workflow time when it handed over (see cluster-service.ts). */
+  readonly clock?: number;
 }
 
 export interface SnapshotParts {
