@@ -29,6 +29,7 @@ import {
   getExternalWorkflowHandle,
   patched,
   setHandler,
+  sleep,
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
@@ -71,6 +72,12 @@ const MAX_HISTORY_EVENTS_CAP = 10_000;
 const EVENTS_PER_MESSAGE_IN = 4;
 const EVENTS_PER_SIGNAL_OUT = 5;
 const EVENTS_AT_START = 4;
+// The server refuses to close an execution while signals it has not delivered wait (UnhandledCommand), and
+// the worker then replays the whole history before trying again. So the service first waits, a few times
+// at most, for a moment in which no message arrives; under steady traffic it hands over all the same and
+// lets the server's refusal and retry deliver the late signals.
+const HAND_OVER_QUIET_MS = 250;
+const HAND_OVER_QUIET_TRIES = 4;
 
 export async function clusterService(input: ClusterServiceInput): Promise<void> {
   if (!patched(DECIDE_IN_HANDLERS_PATCH)) return legacyClusterService(input);
@@ -198,7 +205,9 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     trackIdleNodes(spec, allocations.values(), idleSince, now);
   }
 
+  let messagesReceived = 0;
   const received = () => {
+    messagesReceived += 1;
     historyBound += EVENTS_PER_MESSAGE_IN;
     if (historyBound > maxHistoryEvents) startHandOver();
   };
@@ -259,7 +268,14 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       reasons.set(key, 'the cluster service is handing over to its next execution');
   }
 
-  await condition(() => isHandingOver && unacknowledged === 0 && allHandlersFinished());
+  const isSettled = () => unacknowledged === 0 && allHandlersFinished();
+  await condition(() => isHandingOver && isSettled());
+  for (let i = 0; i < HAND_OVER_QUIET_TRIES; i++) {
+    const seen = messagesReceived;
+    await sleep(HAND_OVER_QUIET_MS);
+    await condition(isSettled);
+    if (messagesReceived === seen) break;
+  }
   await continueAsNew<typeof clusterService>({
     spec,
     allocations: [...allocations.values()],

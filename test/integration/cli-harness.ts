@@ -13,6 +13,8 @@ export interface CliResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** The CLI process's pid: its Temporal worker identity is `pid@host`. */
+  readonly pid: number | undefined;
 }
 
 /** The environment of a private cluster; the CLI brings up its own in-process workers for it. */
@@ -30,12 +32,12 @@ export function cliEnv(
 
 export function runGantry(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       'node',
       ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args],
       { env, cwd: ROOT, timeout: 120_000 },
       (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, pid: child.pid });
       },
     );
   });
