@@ -18,6 +18,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -93,6 +94,11 @@ export const EVENT_DRIVEN_RUN_PATCH = 'gantry-run-event-driven';
 // the decision (1) and its task (3), the activity (3) and its task (3), the release (2) and its task (3).
 const EVENTS_PER_ATTEMPT = 20;
 const EVENTS_AT_START = 10;
+// A signal to a cluster service that is gone is sent again after a pause: its failure, the timer and their
+// two workflow tasks.
+const EVENTS_PER_SIGNAL_RETRY = 10;
+const SIGNAL_RETRY_FIRST_MS = 1_000;
+const SIGNAL_RETRY_MAX_MS = 30_000;
 
 export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   const isEventDriven = patched(EVENT_DRIVEN_RUN_PATCH);
@@ -170,6 +176,27 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
     if (isEventDriven) launchReady();
   }
 
+  /**
+   * Signals the cluster service. In event-driven runs a service that is gone (terminated, failed) does not
+   * fail the run: the signal is sent again, with a growing pause, until the next gantry command has restarted
+   * the service from what the open runs hold (where a repeated request or release is a no-op).
+   */
+  function signalCluster(send: () => Promise<void>): Promise<void> {
+    // Older runs send once, through the very same promise as before, so their replay is unchanged.
+    return isEventDriven ? sendUntilDelivered(send) : send();
+  }
+  async function sendUntilDelivered(send: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await send();
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        historyBound += EVENTS_PER_SIGNAL_RETRY;
+        await sleep(Math.min(SIGNAL_RETRY_MAX_MS, SIGNAL_RETRY_FIRST_MS * 2 ** attempt));
+      }
+    }
+  }
+
   /** Places the task and runs it; a preempted attempt goes back to the queue and is placed again. */
   async function runTask(task: TaskSpec): Promise<void> {
     const key = `${workflowId}/${task.id}`;
@@ -190,7 +217,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
       };
       // Held from before the signal: a service rebuilt meanwhile ignores the duplicate if both arrive.
       held.set(task.id, { request, requestedAt: Date.now() });
-      await cluster.signal(requestPlacementSignal, request);
+      await signalCluster(() => cluster.signal(requestPlacementSignal, request));
       await condition(() => decisions.has(task.id));
       const decision = decisions.get(task.id)!;
       if (decision.kind === 'rejected') {
@@ -247,7 +274,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
         attemptScopes.delete(task.id);
         // Given back before the signal goes: a service rebuilt after it was sent must not count it.
         held.delete(task.id);
-        await CancellationScope.nonCancellable(() => cluster.signal(releasePlacementSignal, { key }));
+        await CancellationScope.nonCancellable(() =>
+          signalCluster(() => cluster.signal(releasePlacementSignal, { key })),
+        );
       }
     }
   }
@@ -255,7 +284,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   async function cleanup(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
       held.clear();
-      await cluster.signal(releaseRunSignal, { runWorkflowId: workflowId });
+      // A service that is gone holds nothing of this run, and a rebuilt one asks only open runs.
+      const released = cluster.signal(releaseRunSignal, { runWorkflowId: workflowId });
+      await (isEventDriven ? released.catch(() => undefined) : released);
       await Promise.all(
         [...nodeQueues.values()].map((taskQueue) =>
           proxyActivities<GantryActivities>({

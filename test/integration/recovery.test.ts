@@ -84,6 +84,48 @@ describe('a cluster service that ended is restarted from the open runs', () => {
   });
 });
 
+describe('a run whose cluster service is gone for a while', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster('outage', [{ id: 'n1', cpu: 1, memoryMiB: 256 }]);
+  });
+  afterAll(() => cluster.stop());
+
+  it('keeps sending its release and requests until the service is back, and finishes', async () => {
+    const run = await cluster.start({
+      name: 'outage-run',
+      tasks: [
+        shTask('a', 'sleep 1; echo a >> /workspace/trace'),
+        shTask('b', 'echo b >> /workspace/trace', { dependsOn: ['a'] }),
+        shTask('check', 'tr "\\n" " " < /workspace/trace | grep -qx "a b "', { dependsOn: ['b'] }),
+      ],
+    });
+    await waitFor('"a" running', async () =>
+      (await runState(run.handle)).tasks['a']?.status === 'running' ? true : undefined,
+    );
+    await cluster.client.workflow.getHandle(clusterWorkflowId(cluster.name)).terminate('test: outage');
+    // "a" ends during the outage: its release and b's request fail and are sent again later.
+    await waitFor(
+      '"a" to finish while the service is gone',
+      async () => ((await runState(run.handle)).tasks['a']?.status === 'succeeded' ? true : undefined),
+      20_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await runState(run.handle)).status).toBe('running');
+
+    const opened = await openClusterService(cluster.client, cluster.config);
+    expect(opened?.restart).toMatchObject({ runs: 1, unanswered: [] });
+    const state = await waitForRun(run.handle);
+    expect(state.status).toBe('succeeded');
+    for (const id of ['a', 'b', 'check'])
+      expect(state.tasks[id], id).toMatchObject({ status: 'succeeded', attempts: 1 });
+    await waitFor('the service to hold nothing of the finished run', async () => {
+      const after = await clusterSnapshot(cluster.client, cluster.name);
+      return after?.nodes[0]?.allocations.length === 0 && after.pending.length === 0 ? true : undefined;
+    });
+  });
+});
+
 describe('a wedged service is seen and recovered', () => {
   let cluster: TestCluster;
   const started: string[] = [];
