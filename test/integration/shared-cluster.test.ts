@@ -30,7 +30,7 @@ describe('a small cluster shared by concurrent runs', () => {
           filters: { label: [`${Label.Node}`], status: ['running'] },
         });
         const mine = [];
-        for (const c of list.filter((c) => c.Labels[Label.Run]?.startsWith('share-'))) {
+        for (const c of list.filter((c) => ['share-a', 'share-b'].includes(c.Labels[Label.Pipeline] ?? ''))) {
           const info = await engine
             .getContainer(c.Id)
             .inspect()

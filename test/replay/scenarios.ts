@@ -5,8 +5,9 @@
  * ids of the runs it started. Tasks are tiny busybox commands so that every history stays small.
  */
 import assert from 'node:assert/strict';
-import { Label } from '../../common/names.js';
-import { waitForRun } from '../../engine/runs.js';
+import { Label, clusterWorkflowId } from '../../common/names.js';
+import { openClusterService } from '../../engine/open-cluster-service.js';
+import { runState, waitForRun } from '../../engine/runs.js';
 import type { PipelineInput } from '../../pipeline/schema.js';
 import type { RunState } from '../../workflows/definitions.js';
 import {
@@ -204,6 +205,34 @@ export const SCENARIOS: readonly Scenario[] = [
       });
       await runningContainers(run.runId, 1);
       await cluster.restartControlWorker();
+      const state = await waitForRun(run.handle);
+      assertStatus(state, 'succeeded');
+      return [run.workflowId];
+    },
+  },
+  {
+    name: 'service-outage',
+    covers:
+      'a run whose cluster service is terminated mid-run: its release and request fail and are sent again until the service is restarted from the open runs',
+    nodes: oneNode,
+    async drive(cluster) {
+      const run = await cluster.start({
+        name: 'outage',
+        tasks: [
+          shTask('a', 'sleep 1', { resources: small }),
+          shTask('b', 'true', { resources: small, dependsOn: ['a'] }),
+        ],
+      });
+      await runningContainers(run.runId, 1);
+      await cluster.client.workflow
+        .getHandle(clusterWorkflowId(cluster.name))
+        .terminate('recording an outage');
+      await waitFor('"a" to finish during the outage', async () =>
+        (await runState(run.handle)).tasks['a']?.status === 'succeeded' ? true : undefined,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const opened = await openClusterService(cluster.client, cluster.config);
+      assert.ok(opened?.restart, 'the service was not restarted');
       const state = await waitForRun(run.handle);
       assertStatus(state, 'succeeded');
       return [run.workflowId];
