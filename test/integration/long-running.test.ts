@@ -258,8 +258,6 @@ describe('a long-lived cluster service', () => {
     ]);
     expect(problems.flatMap((p) => p.real)).toEqual([]);
     const refused = problems.reduce((sum, p) => sum + p.refusedHandOvers, 0);
-    // A refused close happens only at a hand-over: at most once for each execution that handed over.
-    expect(refused).toBeLessThanOrEqual(executions.length - 1);
     console.info(
       `long-running: ${executions.length} executions of the service, ${cliRuns.length + detached.length} runs, ` +
         `${refused} hand-over(s) refused and retried, ` +
