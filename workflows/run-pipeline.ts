@@ -122,7 +122,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   const preemptions = new Map<string, string>();
   // Task id → the request sent and not yet given back: what a restarted cluster service is rebuilt from.
   // Plain memory, no commands: a run replays the same with or without it.
-  const held = new Map<string, { readonly request: PlacementRequest; readonly requestedAt: number }>();
+  const held = new Map<string, PlacementRequest>();
   const isRunCancelled = () => CancellationScope.current().consideredCancelled;
   const cluster = getExternalWorkflowHandle(input.clusterWorkflowId);
   let status: RunStatus = 'running';
@@ -150,7 +150,9 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
   setHandler(runStateQuery, state);
   setHandler(heldPlacementsQuery, () => ({
     clusterWorkflowId: input.clusterWorkflowId,
-    placements: [...held].map(([taskId, { request, requestedAt }]): HeldPlacement => {
+    placements: [...held].map(([taskId, request]): HeldPlacement => {
+      // Requests from this code always carry their time; the fallback only satisfies the optional type.
+      const requestedAt = request.requestedAt ?? startedAt;
       const decision = decisions.get(taskId);
       if (decision?.kind !== 'placed') return { request, requestedAt };
       const placedAt = tasks.get(taskId)?.startedAt ?? requestedAt;
@@ -216,7 +218,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
         requestedAt: Date.now(),
       };
       // Held from before the signal: a service rebuilt meanwhile ignores the duplicate if both arrive.
-      held.set(task.id, { request, requestedAt: Date.now() });
+      held.set(task.id, request);
       await signalCluster(() => cluster.signal(requestPlacementSignal, request));
       await condition(() => decisions.has(task.id));
       const decision = decisions.get(task.id)!;
