@@ -1,6 +1,6 @@
 /** Activity inputs and results: the wire shapes between the run workflow and a node's worker. */
 import type { Constraint, PullPolicy } from '../pipeline/schema.js';
-import type { CpuAssignment } from '../scheduler/types.js';
+import type { CpuAssignment } from '../scheduler/placement/types.js';
 
 export interface RunContainerInput {
   readonly runId: string;

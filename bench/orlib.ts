@@ -4,7 +4,7 @@
  * Writes bench/results/orlib.{json,md}. Run: npm run bench:orlib
  */
 import { join } from 'node:path';
-import { createPrng } from '../scheduler/prng.js';
+import { createPrng } from '../scheduler/placement/prng.js';
 import { bestFitArrival, firstFitDecreasing } from './lib/baselines.js';
 import { readOrlibFile, type OrlibInstance } from './lib/orlib-data.js';
 import { writeReport } from './lib/report.js';

@@ -11,8 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { parsePackProblem, toPackAnswer, toScheduleInput } from '../scheduler/pack-problem.js';
-import { schedule } from '../scheduler/schedule.js';
+import { parsePackProblem, toPackAnswer, toScheduleInput } from '../scheduler/placement/pack-problem.js';
+import { schedule } from '../scheduler/placement/schedule.js';
 
 // The greedy pass always runs to the end; the improvement phase gets this much wall time by default.
 const DEFAULT_OPTIMIZE_MS = 30;

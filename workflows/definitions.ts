@@ -5,8 +5,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterSpec, DockerEndpoint } from '../common/cluster-spec.js';
 import type { Constraint, PipelineSpec, Tier } from '../pipeline/schema.js';
-import type { DagState } from '../scheduler/dag-state.js';
-import type { CpuAssignment, ResourceVector, ScalingAdvice } from '../scheduler/types.js';
+import type { DagState } from '../scheduler/dag/dag-state.js';
+import type { CpuAssignment, ResourceVector, ScalingAdvice } from '../scheduler/placement/types.js';
 
 // ---- cluster service ---------------------------------------------------------------------------------
 

@@ -26,8 +26,8 @@ import type { GantryActivities, TaskFailureDetails } from '../activities/index.j
 import { FailureType } from '../common/failure-types.js';
 import { SearchAttribute } from '../common/names.js';
 import type { TaskSpec } from '../pipeline/schema.js';
-import { completeTask, createDagState, isDagFinished, takeReady } from '../scheduler/dag-state.js';
-import { toResourceVector } from '../scheduler/resources.js';
+import { completeTask, createDagState, isDagFinished, takeReady } from '../scheduler/dag/dag-state.js';
+import { toResourceVector } from '../scheduler/placement/resources.js';
 import {
   type CarriedRun,
   type HeldPlacement,

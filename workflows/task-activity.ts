@@ -3,7 +3,7 @@ import { ActivityCancellationType, type ActivityOptions } from '@temporalio/work
 import type { RunContainerInput } from '../activities/types.js';
 import { NON_RETRYABLE_FAILURES } from '../common/failure-types.js';
 import type { TaskSpec } from '../pipeline/schema.js';
-import type { CpuAssignment } from '../scheduler/types.js';
+import type { CpuAssignment } from '../scheduler/placement/types.js';
 
 // Beyond the task's own runtime limit (enforced by the activity), time to pull the image and collect logs.
 const ACTIVITY_SLACK_SECONDS = 600;

@@ -7,7 +7,7 @@
  * many tasks as nodes the tasks are large (about half a node), with ten times more they are ten times smaller.
  * All tasks share one tier and carry no constraints, so queue order is the only order either scheduler sees.
  */
-import { createPrng } from '../../scheduler/prng.js';
+import { createPrng } from '../../scheduler/placement/prng.js';
 
 export interface InstanceNode {
   readonly id: string;

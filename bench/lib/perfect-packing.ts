@@ -2,7 +2,7 @@
  * Seeded generator of multi-resource perfect packings: every node of one shape is cut into 2–8 tasks along each
  * resource independently, so the tasks fill exactly `nodes` nodes and the optimum is known.
  */
-import { createPrng } from '../../scheduler/prng.js';
+import { createPrng } from '../../scheduler/placement/prng.js';
 
 export interface PerfectPacking {
   readonly capacity: Record<string, number>;

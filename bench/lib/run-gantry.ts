@@ -3,8 +3,8 @@
  * without building the input. Throws if any task is left unplaced (the instances always fit).
  */
 import { performance } from 'node:perf_hooks';
-import { schedule } from '../../scheduler/schedule.js';
-import type { ResourceVector, ScheduleInput } from '../../scheduler/types.js';
+import { schedule } from '../../scheduler/placement/schedule.js';
+import type { ResourceVector, ScheduleInput } from '../../scheduler/placement/types.js';
 
 export function packOnIdenticalNodes(
   capacity: ResourceVector,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canPinCpus, pinCpus } from '../../scheduler/cpu-pinning.js';
-import { schedule } from '../../scheduler/schedule.js';
+import { canPinCpus, pinCpus } from '../../scheduler/placement/cpu-pinning.js';
+import { schedule } from '../../scheduler/placement/schedule.js';
 import { makeAllocation, makeInput, makeNode, makeTask } from './factories.js';
 
 describe('pinCpus', () => {

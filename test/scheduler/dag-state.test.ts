@@ -12,13 +12,13 @@ import {
   taskStatus,
   type DagState,
   type TaskOutcome,
-} from '../../scheduler/dag-state.js';
+} from '../../scheduler/dag/dag-state.js';
 import {
   IllegalTaskTransitionError,
   InvalidDagError,
   SchedulerError,
   UnknownTaskError,
-} from '../../scheduler/errors.js';
+} from '../../scheduler/dag/errors.js';
 
 /** A validated pipeline from `id: dependencies` pairs, in declaration order. */
 function makeSpec(graph: Record<string, string[]>): PipelineSpec {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packExactFill, toIntegerSizes } from '../../scheduler/exact-fill.js';
-import { createPrng } from '../../scheduler/prng.js';
+import { packExactFill, toIntegerSizes } from '../../scheduler/placement/exact-fill.js';
+import { createPrng } from '../../scheduler/placement/prng.js';
 
 const OPTIONS = { nodeBudget: 1_000, attempts: 50, seed: 1 } as const;
 

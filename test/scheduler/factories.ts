@@ -1,4 +1,4 @@
-import type { Allocation, ClusterNode, PendingTask, ScheduleInput } from '../../scheduler/types.js';
+import type { Allocation, ClusterNode, PendingTask, ScheduleInput } from '../../scheduler/placement/types.js';
 
 export function makeNode(overrides: Partial<ClusterNode> = {}): ClusterNode {
   return { id: 'n0', capacity: { cpu: 8, memoryMiB: 16384 }, attributes: {}, ...overrides };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePackProblem, toPackAnswer, toScheduleInput } from '../../scheduler/pack-problem.js';
-import { schedule } from '../../scheduler/schedule.js';
+import { parsePackProblem, toPackAnswer, toScheduleInput } from '../../scheduler/placement/pack-problem.js';
+import { schedule } from '../../scheduler/placement/schedule.js';
 
 const node = { id: 'n0', capacity: { cpu: 32, memoryMiB: 131072, gpu: 8 }, attributes: { zone: 'a' } };
 

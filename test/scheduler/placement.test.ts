@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { schedule } from '../../scheduler/schedule.js';
-import type { ClusterNode, PendingTask } from '../../scheduler/types.js';
+import { schedule } from '../../scheduler/placement/schedule.js';
+import type { ClusterNode, PendingTask } from '../../scheduler/placement/types.js';
 import { makeAllocation, makeInput, makeNode, makeTask } from './factories.js';
 
 function placedOn(result: ReturnType<typeof schedule>, taskId: string): string | undefined {

@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Constraint } from '../../pipeline/schema.js';
-import { pinCpus } from '../../scheduler/cpu-pinning.js';
-import { schedule } from '../../scheduler/schedule.js';
+import { pinCpus } from '../../scheduler/placement/cpu-pinning.js';
+import { schedule } from '../../scheduler/placement/schedule.js';
 import type {
   Allocation,
   ClusterNode,
   PendingTask,
   ScheduleInput,
   ScheduleResult,
-} from '../../scheduler/types.js';
+} from '../../scheduler/placement/types.js';
 
 const RESOURCES = ['cpu', 'memoryMiB', 'gpu'] as const;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { schedule } from '../../scheduler/schedule.js';
-import type { TaskDecision } from '../../scheduler/types.js';
+import { schedule } from '../../scheduler/placement/schedule.js';
+import type { TaskDecision } from '../../scheduler/placement/types.js';
 import { makeAllocation, makeInput, makeNode, makeTask } from './factories.js';
 
 function nodeOf(decisions: readonly TaskDecision[], taskId: string): string | undefined {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lowerBoundBins, lowerBoundL2 } from '../../scheduler/lower-bounds.js';
-import { packIdenticalBins, reduceBins } from '../../scheduler/vector-packer.js';
+import { lowerBoundBins, lowerBoundL2 } from '../../scheduler/placement/lower-bounds.js';
+import { packIdenticalBins, reduceBins } from '../../scheduler/placement/vector-packer.js';
 
 function loads(sizes: readonly number[], dims: number, binOf: Int32Array, bins: number): number[][] {
   const result = Array.from({ length: bins }, () => new Array<number>(dims).fill(0));

@@ -18,8 +18,8 @@ import {
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../../common/cluster-spec.js';
 import { nodeTaskQueue } from '../../common/names.js';
-import { schedule } from '../../scheduler/schedule.js';
-import type { ScalingAdvice } from '../../scheduler/types.js';
+import { schedule } from '../../scheduler/placement/schedule.js';
+import type { ScalingAdvice } from '../../scheduler/placement/types.js';
 import {
   type PlacementDecision,
   clusterSnapshotQuery,

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { type ClusterSpec, ClusterSpecSchema, toScheduleOptions } from '../../common/cluster-spec.js';
 import { nodeTaskQueue } from '../../common/names.js';
-import { freeResources } from '../../scheduler/resources.js';
-import type { Allocation, ScheduleInput, ScalingAdvice } from '../../scheduler/types.js';
+import { freeResources } from '../../scheduler/placement/resources.js';
+import type { Allocation, ScheduleInput, ScalingAdvice } from '../../scheduler/placement/types.js';
 import type { ClusterSnapshot, PlacementRequest } from '../definitions.js';
 
 export interface OwnedAllocation extends Allocation {

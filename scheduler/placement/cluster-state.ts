@@ -2,7 +2,7 @@
  * The mutable snapshot one scheduling iteration works on: nodes sorted by id, resources as dense typed arrays
  * (`node × resource`), per-node task counts and constraint-set counts. Built in O(N·R + A·R).
  */
-import type { Constraint } from '../pipeline/schema.js';
+import type { Constraint } from '../../pipeline/schema.js';
 import type { ClusterNode, ScheduleInput } from './types.js';
 
 export const EPSILON = 1e-9;

@@ -1,4 +1,4 @@
-import type { Resources } from '../pipeline/schema.js';
+import type { Resources } from '../../pipeline/schema.js';
 import type { ResourceVector } from './types.js';
 
 /** Flattens a task's resource block into a vector; named scalars become top-level names. */

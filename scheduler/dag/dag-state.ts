@@ -8,7 +8,7 @@
  * transitions mutate it in place: they are deterministic, free of I/O, clocks and randomness, and order
  * everything by declaration order in the spec.
  */
-import type { PipelineSpec } from '../pipeline/schema.js';
+import type { PipelineSpec } from '../../pipeline/schema.js';
 import { IllegalTaskTransitionError, InvalidDagError, UnknownTaskError } from './errors.js';
 
 export const TASK_STATUSES = [

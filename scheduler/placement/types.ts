@@ -2,7 +2,7 @@
  * The scheduler's contract with the cluster service. Everything here is plain data so a decision can be
  * logged, replayed and tested without Temporal or Docker.
  */
-import type { Constraint, Tier } from '../pipeline/schema.js';
+import type { Constraint, Tier } from '../../pipeline/schema.js';
 
 /** Amounts by resource name: `cpu` (cores), `memoryMiB`, `gpu`, `diskMiB`, `networkMbps`, or any named scalar. */
 export type ResourceVector = Readonly<Record<string, number>>;

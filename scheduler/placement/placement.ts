@@ -4,7 +4,7 @@
  * the lower node id). Empty nodes of one shape are interchangeable, so only the first of each shape is scored:
  * per task the cost is O((U + S)·R) for U non-empty nodes with room and S shapes, not O(N·R).
  */
-import type { Constraint } from '../pipeline/schema.js';
+import type { Constraint } from '../../pipeline/schema.js';
 import { createCandidateIndex } from './candidate-index.js';
 import { EPSILON, occupy, type ClusterState } from './cluster-state.js';
 import { satisfies, type ConstraintContext } from './constraints.js';

@@ -1,4 +1,4 @@
-/** Errors of the pure scheduler core; every class extends SchedulerError and carries the ids involved. */
+/** Errors of the DAG room (readiness and task states); every class extends SchedulerError and carries the ids involved. */
 
 export class SchedulerError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

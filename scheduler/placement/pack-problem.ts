@@ -3,7 +3,7 @@
  * answer. Pure; the file I/O and the timing live in cli/pack.ts.
  */
 import { z } from 'zod';
-import { ConstraintSchema, TIERS } from '../pipeline/schema.js';
+import { ConstraintSchema, TIERS } from '../../pipeline/schema.js';
 import type { ScheduleInput, ScheduleOptions, ScheduleResult } from './types.js';
 
 const amount = z.number({ error: (issue) => `expected a number, got ${JSON.stringify(issue.input)}` });

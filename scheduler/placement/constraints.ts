@@ -4,7 +4,7 @@
  * balance follows Fenzo's BalancedHostAttrConstraint: a value may hold at most ceil(members / values) tasks
  * of the set, so the set ends up spread evenly over the attribute's values.
  */
-import type { Constraint } from '../pipeline/schema.js';
+import type { Constraint } from '../../pipeline/schema.js';
 import { balanceKey, type ClusterState } from './cluster-state.js';
 import type { ScheduleInput } from './types.js';
 
