@@ -3,8 +3,10 @@
  * HTTP errors into the shell's typed errors, so the rest of the code never sees a status code.
  */
 import Docker from 'dockerode';
-import type { Writable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
 import type { DockerEndpoint } from '../common/cluster-spec.js';
+import { type ContainerSpec, toCreateOptions } from './container-spec.js';
 import {
   DockerUnavailableError,
   ImageNotFoundError,
@@ -12,30 +14,7 @@ import {
   InvalidTaskConfigError,
 } from './errors.js';
 
-export interface ContainerSpec {
-  readonly name: string;
-  readonly image: string;
-  readonly command?: readonly string[];
-  readonly args?: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly workingDir?: string;
-  readonly user?: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly cpu: number;
-  readonly memoryMiB: number;
-  readonly pidsLimit: number;
-  readonly nofileLimit: number;
-  readonly network: 'bridge' | 'none';
-  readonly volumes: readonly { readonly name: string; readonly target: string }[];
-  readonly binds: readonly {
-    readonly hostPath: string;
-    readonly target: string;
-    readonly readOnly: boolean;
-  }[];
-  readonly cpuset?: { readonly cpus: string; readonly shares: number };
-  /** Bounds Docker's own copy of the output while the container runs (Gantry keeps as much in its log). */
-  readonly logLimitBytes: number;
-}
+export type { ContainerSpec } from './container-spec.js';
 
 export interface ContainerState {
   readonly id: string;
@@ -55,7 +34,6 @@ export interface ContainerRuntime {
   waitContainer(id: string): Promise<number>;
   inspectContainer(id: string): Promise<ContainerState | undefined>;
   findContainers(labels: Readonly<Record<string, string>>): Promise<ContainerState[]>;
-  /** Copies stdout and stderr into `sink` until the container stops. */
   /**
    * Attaches to a created container's stdout and stderr, before it starts, so no output is missed however
    * fast it comes; `ended` settles when the container's output closes.
@@ -65,6 +43,14 @@ export interface ContainerRuntime {
   removeContainer(id: string): Promise<void>;
   removeVolume(name: string): Promise<void>;
   info(): Promise<{ cpus: number; memoryBytes: number; name: string }>;
+  /** The image's content id (`sha256:…`) on this node; ImageNotFoundError when it is not here. */
+  imageId(image: string): Promise<string>;
+  /** What is at `path` in a (created or stopped) container, or undefined when nothing is. */
+  statPath(id: string, path: string): Promise<{ readonly isDirectory: boolean } | undefined>;
+  /** A tar of the file or directory at `path` (root entry named after its basename), or undefined. */
+  getArchive(id: string, path: string): Promise<Readable | undefined>;
+  /** Extracts `tar` into the existing directory `path`, keeping the tar's owners and modes. */
+  putArchive(id: string, path: string, tar: Readable): Promise<void>;
 }
 
 interface DockerHttpError {
@@ -159,51 +145,7 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
     pullImage,
     async createContainer(spec) {
       try {
-        const container = await docker.createContainer({
-          name: spec.name,
-          Image: spec.image,
-          // Kubernetes semantics: `command` replaces the entrypoint, `args` the image's CMD.
-          ...(spec.command ? { Entrypoint: [...spec.command], Cmd: [...(spec.args ?? [])] } : {}),
-          ...(!spec.command && spec.args ? { Cmd: [...spec.args] } : {}),
-          Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-          ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
-          ...(spec.user ? { User: spec.user } : {}),
-          Labels: { ...spec.labels },
-          Tty: false,
-          AttachStdout: false,
-          AttachStderr: false,
-          HostConfig: {
-            NanoCpus: Math.round(spec.cpu * 1e9),
-            Memory: spec.memoryMiB * 1024 * 1024,
-            // Equal to Memory: no swap, so an over-limit task is OOM-killed instead of thrashing the host.
-            MemorySwap: spec.memoryMiB * 1024 * 1024,
-            PidsLimit: spec.pidsLimit,
-            Ulimits: [{ Name: 'nofile', Soft: spec.nofileLimit, Hard: spec.nofileLimit }],
-            CapDrop: ['ALL'],
-            SecurityOpt: ['no-new-privileges:true'],
-            Privileged: false,
-            NetworkMode: spec.network,
-            Mounts: [
-              ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target })),
-              ...spec.binds.map((b) => ({
-                Type: 'bind' as const,
-                Source: b.hostPath,
-                Target: b.target,
-                ReadOnly: b.readOnly,
-              })),
-            ],
-            ...(spec.cpuset ? { CpusetCpus: spec.cpuset.cpus, CpuShares: spec.cpuset.shares } : {}),
-            // A chatty task must not fill the host's disk through dockerd's log files either: two files of
-            // the cap each, so the cap's worth of output is always there for the follower to read.
-            LogConfig: {
-              Type: 'json-file',
-              Config: {
-                'max-size': `${Math.max(1, Math.ceil(spec.logLimitBytes / 1024))}k`,
-                'max-file': '2',
-              },
-            },
-          },
-        });
+        const container = await docker.createContainer(toCreateOptions(spec));
         return container.id;
       } catch (err) {
         const { status, message } = describe(err);
@@ -225,7 +167,9 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
         if (
           status === 400 ||
           (status === 500 &&
-            /executable file not found|no such file or directory|permission denied/i.test(message))
+            /executable file not found|no such file or directory|permission denied|could not select device driver/i.test(
+              message,
+            ))
         ) {
           throw new InvalidTaskConfigError(`container ${id.slice(0, 12)} cannot start: ${message}`, {
             cause: err,
@@ -313,6 +257,55 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
       } catch (err) {
         if (describe(err).status === 404) return;
         throw unavailable(`remove volume ${name}`, err);
+      }
+    },
+    async imageId(image) {
+      try {
+        return (await docker.getImage(image).inspect()).Id;
+      } catch (err) {
+        if (describe(err).status === 404)
+          throw new ImageNotFoundError(image, 'not on this node', { cause: err });
+        throw unavailable(`inspect image ${image}`, err);
+      }
+    },
+    async statPath(id, path) {
+      let response: IncomingMessage;
+      try {
+        response = (await docker.getContainer(id).infoArchive({ path })) as IncomingMessage;
+      } catch (err) {
+        // The container was just made by this activity, so a 404 is about the path.
+        if (describe(err).status === 404) return undefined;
+        throw unavailable(`stat ${path} in ${id.slice(0, 12)}`, err);
+      }
+      response.resume();
+      const header = response.headers['x-docker-container-path-stat'];
+      const stat = JSON.parse(Buffer.from(String(header ?? 'e30='), 'base64').toString('utf8')) as {
+        mode?: number;
+      };
+      // Go's os.ModeDir is the top bit of a uint32, beyond what JS bitwise operators keep.
+      return { isDirectory: Math.floor((stat.mode ?? 0) / 2 ** 31) % 2 === 1 };
+    },
+    async getArchive(id, path) {
+      try {
+        return (await docker.getContainer(id).getArchive({ path })) as Readable;
+      } catch (err) {
+        if (describe(err).status === 404) return undefined;
+        throw unavailable(`read ${path} from ${id.slice(0, 12)}`, err);
+      }
+    },
+    async putArchive(id, path, tar) {
+      try {
+        const response = await docker.getContainer(id).putArchive(tar, { path });
+        (response as unknown as Readable | undefined)?.resume?.();
+      } catch (err) {
+        const { status, message } = describe(err);
+        // 400/403/404: the directory is missing, read-only or not a directory; retrying will not change that.
+        if (status === 400 || status === 403 || status === 404 || /not a directory/i.test(message)) {
+          throw new InvalidTaskConfigError(`cannot write into ${path} in ${id.slice(0, 12)}: ${message}`, {
+            cause: err,
+          });
+        }
+        throw unavailable(`write into ${path} in ${id.slice(0, 12)}`, err);
       }
     },
     async info() {

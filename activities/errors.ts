@@ -53,3 +53,57 @@ export class HostMountNotAllowedError extends GantryActivityError {
     this.hostPath = hostPath;
   }
 }
+
+export class OutputMissingError extends GantryActivityError {
+  readonly taskId: string;
+  readonly output: string;
+  readonly path: string;
+  constructor(taskId: string, output: string, filePath: string) {
+    super(
+      FailureType.OutputMissing,
+      `task "${taskId}" output "${output}": file ${filePath} does not exist after the container exited 0`,
+    );
+    this.name = 'OutputMissingError';
+    this.taskId = taskId;
+    this.output = output;
+    this.path = filePath;
+  }
+}
+
+export class OutputInvalidError extends GantryActivityError {
+  readonly taskId: string;
+  readonly output: string;
+  readonly path: string;
+  constructor(taskId: string, output: string, filePath: string, detail: string) {
+    super(FailureType.OutputInvalid, `task "${taskId}" output "${output}" (${filePath}): ${detail}`);
+    this.name = 'OutputInvalidError';
+    this.taskId = taskId;
+    this.output = output;
+    this.path = filePath;
+  }
+}
+
+export class ArtifactMissingError extends GantryActivityError {
+  readonly taskId: string;
+  readonly artifact: string;
+  readonly path: string;
+  constructor(taskId: string, artifact: string, artifactPath: string) {
+    super(
+      FailureType.ArtifactMissing,
+      `task "${taskId}" artifact "${artifact}": ${artifactPath} does not exist after the container exited 0`,
+    );
+    this.name = 'ArtifactMissingError';
+    this.taskId = taskId;
+    this.artifact = artifact;
+    this.path = artifactPath;
+  }
+}
+
+export class ArtifactNotFoundError extends GantryActivityError {
+  readonly digest: string;
+  constructor(digest: string, detail = 'not in the artifact store') {
+    super(FailureType.ArtifactNotFound, `artifact "${digest}": ${detail}`);
+    this.name = 'ArtifactNotFoundError';
+    this.digest = digest;
+  }
+}

@@ -1,56 +1,38 @@
 /**
- * The activities a node's worker runs. `createActivities(deps)` binds them to one node's container runtime;
- * every error leaves as an ApplicationFailure whose `type` the workflow branches on.
+ * The activities a node's worker runs. `createActivities(deps)` binds them to one node's container runtime
+ * and artifact store; every error leaves as an ApplicationFailure whose `type` the workflow branches on.
+ * The control worker's store activities are in store-activities.ts.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { NON_RETRYABLE_FAILURES } from '../common/failure-types.js';
 import { Label, workspaceVolumeName } from '../common/names.js';
+import type { ArtifactStore } from './artifact-store.js';
 import type { ContainerRuntime } from './docker-runtime.js';
-import { GantryActivityError } from './errors.js';
-import { TaskAttemptError, runContainerAttempt } from './run-container.js';
-import type {
-  CleanupRunInput,
-  CleanupRunResult,
-  RunContainerInput,
-  RunContainerResult,
-  TaskFailureDetails,
-} from './types.js';
+import { runContainerAttempt } from './run-container.js';
+import { toFailure } from './to-failure.js';
+import type { CleanupRunInput, CleanupRunResult, RunContainerInput, RunContainerResult } from './types.js';
 
 export interface ActivityDeps {
   readonly runtime: ContainerRuntime;
+  readonly store: ArtifactStore;
   readonly nodeId: string;
   readonly logDir: string;
   readonly hostMountAllowlist?: readonly string[];
   readonly heartbeatIntervalMs?: number;
   readonly oomFlagGraceMs?: number;
   readonly logLimitBytes?: number;
-}
-
-function toFailure(err: unknown, nodeId: string): unknown {
-  if (!(err instanceof GantryActivityError)) return err;
-  const details: TaskFailureDetails = {
-    attempt: Context.current().info.attempt,
-    exitCode: err instanceof TaskAttemptError ? err.exitCode : null,
-    node: nodeId,
-    logTail: err instanceof TaskAttemptError ? err.logTail : '',
-  };
-  return ApplicationFailure.create({
-    type: err.failureType,
-    message: err.message,
-    nonRetryable: NON_RETRYABLE_FAILURES.includes(err.failureType),
-    details: [details],
-    cause: err,
-  });
+  /** Milliseconds since the epoch, for cache entries; Date.now unless a test fixes the clock. */
+  readonly now?: () => number;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const runDeps = {
     runtime: deps.runtime,
+    store: deps.store,
     logDir: deps.logDir,
     hostMountAllowlist: deps.hostMountAllowlist ?? [],
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1000,
     ...(deps.oomFlagGraceMs === undefined ? {} : { oomFlagGraceMs: deps.oomFlagGraceMs }),
     ...(deps.logLimitBytes === undefined ? {} : { logLimitBytes: deps.logLimitBytes }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
   };
   return {
     async runContainer(input: RunContainerInput): Promise<RunContainerResult> {
@@ -76,7 +58,11 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type GantryActivities = ReturnType<typeof createActivities>;
+export { createStoreActivities, readJsonDocument, type StoreActivities } from './store-activities.js';
+export { createFsArtifactStore } from './fs-artifact-store.js';
+export type { ArtifactStore, CacheEntry } from './artifact-store.js';
 export type {
+  ForeachItemResult,
   RunContainerInput,
   RunContainerResult,
   TaskFailureDetails,

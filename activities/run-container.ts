@@ -1,21 +1,28 @@
 /**
  * The container activity: one Temporal activity attempt = one container. It is idempotent across retries
  * (containers of earlier attempts are removed first), heartbeats while the container runs, enforces the
- * task's runtime limit itself, and always removes the container before it returns or throws.
+ * task's runtime limit itself, and always removes the container before it returns or throws. Data moves
+ * through the artifact store (data-plane.ts); a task with `cache` may be answered from it with no
+ * container at all (task-cache.ts).
  */
 import { Context } from '@temporalio/activity';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { appendFile, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureType } from '../common/failure-types.js';
-import { Label, WORKSPACE_MOUNT_PATH, containerName, workspaceVolumeName } from '../common/names.js';
-import type { ContainerRuntime, ContainerSpec } from './docker-runtime.js';
-import { GantryActivityError, HostMountNotAllowedError, ImageNotFoundError } from './errors.js';
+import { Label } from '../common/names.js';
+import type { ArtifactStore } from './artifact-store.js';
+import { checkInputArtifacts, collectOutputs, prepareContainer } from './data-plane.js';
+import { toContainerSpec } from './container-spec.js';
+import type { ContainerRuntime } from './docker-runtime.js';
+import { GantryActivityError, ImageNotFoundError, InvalidTaskConfigError } from './errors.js';
 import { CappedLogWriter, DEFAULT_LOG_LIMIT_BYTES } from './log-cap.js';
+import { cacheKeyOf, findReusableEntry } from './task-cache.js';
 import type { RunContainerInput, RunContainerResult } from './types.js';
 
 export interface RunContainerDeps {
   readonly runtime: ContainerRuntime;
+  readonly store: ArtifactStore;
   readonly logDir: string;
   readonly hostMountAllowlist: readonly string[];
   readonly heartbeatIntervalMs: number;
@@ -23,21 +30,37 @@ export interface RunContainerDeps {
   readonly oomFlagGraceMs?: number;
   /** Size cap of one attempt's log file; see log-cap.ts. */
   readonly logLimitBytes?: number;
+  /** Milliseconds since the epoch; judges cache entries' age and stamps new ones. */
+  readonly now?: () => number;
 }
 
 /** A failed attempt, with what the workflow needs to report it. Converted to an ApplicationFailure upstream. */
 export class TaskAttemptError extends GantryActivityError {
   readonly exitCode: number | null;
   readonly logTail: string;
-  constructor(failureType: FailureType, message: string, exitCode: number | null, logTail: string) {
-    super(failureType, message);
+  constructor(
+    failureType: FailureType,
+    message: string,
+    exitCode: number | null,
+    logTail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(failureType, message, options);
     this.name = 'TaskAttemptError';
     this.exitCode = exitCode;
     this.logTail = logTail;
   }
 }
 
+// Ids become path segments: one that could climb out of the log directory is refused.
+function checkPathSegment(what: string, id: string): void {
+  if (id === '' || id.includes('/') || id.includes('\\') || id.includes('..') || id.includes('\0'))
+    throw new InvalidTaskConfigError(`${what} "${id}" cannot name a log directory (no "/", "\\" or "..")`);
+}
+
 export function logPath(logDir: string, runId: string, taskId: string, attempt: number): string {
+  checkPathSegment('run id', runId);
+  checkPathSegment('task id', taskId);
   return path.join(logDir, runId, taskId, `attempt-${attempt}.log`);
 }
 
@@ -56,65 +79,6 @@ async function readTail(file: string, bytes: number): Promise<string> {
   } catch {
     return '';
   }
-}
-
-function isUnder(hostPath: string, allowed: string): boolean {
-  const rel = path.relative(path.resolve(allowed), path.resolve(hostPath));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-function toContainerSpec(
-  input: RunContainerInput,
-  attempt: number,
-  allowlist: readonly string[],
-  logLimitBytes: number,
-): ContainerSpec {
-  for (const mount of input.mounts) {
-    if (!allowlist.some((allowed) => isUnder(mount.hostPath, allowed)))
-      throw new HostMountNotAllowedError(mount.hostPath, allowlist);
-  }
-  const cpuset = input.cpuset;
-  return {
-    name: containerName(input.runId, input.taskId, attempt),
-    image: input.image,
-    ...(input.command ? { command: input.command } : {}),
-    ...(input.args ? { args: input.args } : {}),
-    env: {
-      ...input.env,
-      GANTRY_RUN_ID: input.runId,
-      GANTRY_TASK_ID: input.taskId,
-      GANTRY_ATTEMPT: String(attempt),
-      GANTRY_WORKSPACE: WORKSPACE_MOUNT_PATH,
-    },
-    ...(input.workingDir ? { workingDir: input.workingDir } : {}),
-    ...(input.user ? { user: input.user } : {}),
-    labels: {
-      [Label.Run]: input.runId,
-      [Label.Task]: input.taskId,
-      [Label.Attempt]: String(attempt),
-      [Label.Pipeline]: input.pipeline,
-      [Label.Node]: input.nodeId,
-    },
-    cpu: input.cpu,
-    memoryMiB: input.memoryMiB,
-    pidsLimit: input.pidsLimit,
-    nofileLimit: input.nofileLimit,
-    network: input.network,
-    volumes: [{ name: workspaceVolumeName(input.runId), target: WORKSPACE_MOUNT_PATH }],
-    binds: input.mounts.map((m) => ({ hostPath: m.hostPath, target: m.containerPath, readOnly: m.readOnly })),
-    logLimitBytes,
-    ...(cpuset
-      ? {
-          cpuset: {
-            cpus: [...cpuset.exclusiveCores, ...(cpuset.fragment ? [cpuset.fragment.core] : [])].join(','),
-            shares: Math.max(
-              2,
-              Math.round(1024 * (cpuset.exclusiveCores.length + (cpuset.fragment?.share ?? 0))),
-            ),
-          },
-        }
-      : {}),
-  };
 }
 
 async function ensureImage(
@@ -167,7 +131,8 @@ export async function runContainerAttempt(
 ): Promise<RunContainerResult> {
   const ctx = Context.current();
   const attempt = ctx.info.attempt;
-  const { runtime } = deps;
+  const { runtime, store } = deps;
+  const now = deps.now ?? Date.now;
   const logLimitBytes = deps.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES;
   const spec = toContainerSpec(input, attempt, deps.hostMountAllowlist, logLimitBytes);
   const file = logPath(deps.logDir, input.runId, input.taskId, attempt);
@@ -182,6 +147,33 @@ export async function runContainerAttempt(
   ctx.heartbeat({ phase: 'pulling' });
   await ensureImage(runtime, input.image, input.pullPolicy);
 
+  const cacheKey = input.cache
+    ? cacheKeyOf(input, input.cache, await runtime.imageId(input.image))
+    : undefined;
+  if (input.cache?.isLookupEnabled && cacheKey !== undefined) {
+    const entry = await findReusableEntry(store, cacheKey, input.cache.maxAgeSeconds, now());
+    if (entry) {
+      await mkdir(path.dirname(file), { recursive: true });
+      await appendFile(
+        file,
+        `[gantry: no container ran: result reused from run ${entry.runId}, task ${entry.taskId} (cache key ${cacheKey})]\n`,
+      );
+      return {
+        exitCode: 0,
+        attempt,
+        node: input.nodeId,
+        containerName: spec.name,
+        durationMs: 0,
+        logPath: file,
+        outputs: entry.outputs,
+        artifacts: entry.artifacts,
+        cachedFrom: { runId: entry.runId, taskId: entry.taskId },
+        cacheKey,
+      };
+    }
+  }
+  await checkInputArtifacts(store, input);
+
   const id = await runtime.createContainer(spec);
   const heartbeat = setInterval(
     () => ctx.heartbeat({ phase: 'running', container: spec.name }),
@@ -190,6 +182,7 @@ export async function runContainerAttempt(
   const started = Date.now();
   let logsDone: Promise<void> = Promise.resolve();
   try {
+    await prepareContainer(runtime, store, id, input);
     await mkdir(path.dirname(file), { recursive: true });
     const sink = createWriteStream(file, { flags: 'a' });
     const capped = new CappedLogWriter(sink, logLimitBytes);
@@ -247,6 +240,22 @@ export async function runContainerAttempt(
         tail,
       );
     }
+    const collected = input.outputs
+      ? await collectOutputs(runtime, store, id, input).catch((err: unknown) => {
+          // Carries the log tail: a missing output is usually explained by what the task printed.
+          if (!(err instanceof GantryActivityError)) throw err;
+          throw new TaskAttemptError(err.failureType, err.message, 0, tail, { cause: err });
+        })
+      : undefined;
+    if (cacheKey !== undefined) {
+      await store.putCacheEntry(cacheKey, {
+        runId: input.runId,
+        taskId: input.taskId,
+        outputs: collected?.outputs ?? {},
+        artifacts: collected?.artifacts ?? {},
+        createdAt: new Date(now()).toISOString(),
+      });
+    }
     return {
       exitCode: 0,
       attempt,
@@ -254,6 +263,8 @@ export async function runContainerAttempt(
       containerName: spec.name,
       durationMs: Date.now() - started,
       logPath: file,
+      ...(collected ?? {}),
+      ...(cacheKey === undefined ? {} : { cacheKey }),
     };
   } finally {
     clearInterval(heartbeat);

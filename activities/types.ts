@@ -1,4 +1,5 @@
 /** Activity inputs and results: the wire shapes between the run workflow and a node's worker. */
+import type { ArtifactRef, ValueRef } from '../common/data-refs.js';
 import type { Constraint, PullPolicy } from '../pipeline/schema.js';
 import type { CpuAssignment } from '../scheduler/placement/types.js';
 
@@ -28,6 +29,24 @@ export interface RunContainerInput {
   readonly nonRetryableExitCodes: readonly number[];
   readonly cpuset?: CpuAssignment;
   readonly constraints?: readonly Constraint[];
+  /** Files to read after a zero exit: output parameters (value = content) and artifacts (kept by digest). */
+  readonly outputs?: {
+    readonly parameters: readonly { readonly name: string; readonly path: string }[];
+    readonly artifacts: readonly { readonly name: string; readonly path: string }[];
+  };
+  /** Artifacts copied into the container before it starts. */
+  readonly inputArtifacts?: readonly { readonly digest: string; readonly path: string }[];
+  /** Set for a task with `cache`: how to key it, and whether an earlier result may be reused. */
+  readonly cache?: {
+    /** The task's own definition as canonical JSON (the same for every foreach item). */
+    readonly definition: string;
+    readonly version: string;
+    readonly maxAgeSeconds?: number;
+    /** False for `gantry run --no-cache`: the result is still recorded for later runs. */
+    readonly isLookupEnabled: boolean;
+  };
+  /** GPU device ids to hand to the container (Docker DeviceRequests). */
+  readonly gpus?: readonly string[];
 }
 
 export interface RunContainerResult {
@@ -37,6 +56,11 @@ export interface RunContainerResult {
   readonly containerName: string;
   readonly durationMs: number;
   readonly logPath: string;
+  readonly outputs?: Readonly<Record<string, ValueRef>>;
+  readonly artifacts?: Readonly<Record<string, ArtifactRef>>;
+  /** Set when no container ran: the outputs are an earlier run's, found under `cacheKey`. */
+  readonly cachedFrom?: { readonly runId: string; readonly taskId: string };
+  readonly cacheKey?: string;
 }
 
 /** Carried as the first detail of every failure the container activity raises. */
@@ -54,4 +78,55 @@ export interface CleanupRunInput {
 
 export interface CleanupRunResult {
   readonly removedContainers: number;
+}
+
+/** One foreach item's end state, as a slice workflow records it. */
+export interface ForeachItemResult {
+  readonly index: number;
+  readonly status: 'succeeded' | 'cached' | 'failed' | 'skipped' | 'cancelled';
+  readonly attempts: number;
+  readonly node: string | null;
+  readonly exitCode: number | null;
+  readonly error?: string;
+  readonly failureType?: string;
+  /** The run id whose result was reused. */
+  readonly cachedFrom?: string;
+  readonly outputs?: Readonly<Record<string, ValueRef>>;
+  readonly artifacts?: Readonly<Record<string, ArtifactRef>>;
+}
+
+/** The stored document of one foreach slice (`storeJson`), gathered by `gatherForeach`. */
+export interface ForeachSliceDocument {
+  readonly firstIndex: number;
+  readonly items: readonly ForeachItemResult[];
+}
+
+export interface LoadValuesInput {
+  readonly digests: readonly string[];
+}
+
+export interface StoreJsonInput {
+  readonly json: string;
+}
+
+export interface GatherForeachInput {
+  readonly slices: readonly ArtifactRef[];
+  readonly outputNames: readonly string[];
+}
+
+export interface ForeachCounts {
+  readonly total: number;
+  readonly succeeded: number;
+  readonly cached: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly cancelled: number;
+}
+
+export interface GatherForeachResult {
+  /** Per output name: a JSON array in item order of each item's value, `null` where an item has none. */
+  readonly outputs: Readonly<Record<string, ValueRef>>;
+  /** A stored `{ items: ForeachItemResult[] }` of every item in index order. */
+  readonly items: ArtifactRef;
+  readonly counts: ForeachCounts;
 }

@@ -25,3 +25,28 @@ export class PipelineModuleError extends GantryCliError {
     this.path = path;
   }
 }
+
+/** `gantry rerun RUN --from TASK` naming a task the run's pipeline does not have. */
+export class UnknownTaskError extends GantryCliError {
+  readonly taskId: string;
+  readonly runId: string;
+
+  constructor(taskId: string, runId: string, known: readonly string[], options?: { cause?: unknown }) {
+    super(`--from: unknown task "${taskId}": run "${runId}" has tasks ${known.join(', ')}`, options);
+    this.taskId = taskId;
+    this.runId = runId;
+  }
+}
+
+/** `gantry rerun` of a run that has not finished: what it would reuse is not known yet. */
+export class RunStillOpenError extends GantryCliError {
+  readonly runId: string;
+
+  constructor(runId: string, options?: { cause?: unknown }) {
+    super(
+      `run "${runId}" is still running: wait for it, or cancel it first (\`gantry cancel ${runId}\`)`,
+      options,
+    );
+    this.runId = runId;
+  }
+}

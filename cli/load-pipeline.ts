@@ -1,32 +1,80 @@
 /**
- * loadPipelineFile: reads a pipeline from disk. YAML/JSON go through parsePipelineText; TS/JS modules are
- * imported (the CLI runs under tsx) and their default export, a spec or a builder, goes through
- * parsePipeline with the same options, so every source meets the same rules.
+ * loadPipelineFile: reads a pipeline from disk. YAML/JSON text is read with readPipelineText; TS/JS modules
+ * are imported (the CLI runs under tsx) and their default export is a spec or a builder. Sub-pipelines
+ * (`pipeline: PATH`, relative to the including file) are loaded the same way, recursively, and set as the
+ * task's `pipelineSpec` before the including pipeline goes through parsePipeline, so its rules can check the
+ * child's params and outputs. Every source meets the same rules, with the same options.
  */
 import { access, readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPipelineBuilder } from '../pipeline/builder.js';
+import { PipelineIncludeCycleError, SubPipelineNotFoundError } from '../pipeline/errors.js';
 import { parsePipeline, type ParseOptions } from '../pipeline/parse.js';
-import { parsePipelineText } from '../pipeline/parse-text.js';
+import { readPipelineText } from '../pipeline/parse-text.js';
 import type { PipelineSpec } from '../pipeline/schema.js';
+import { isRecord } from '../pipeline/view-tasks.js';
 import { PipelineFileNotFoundError, PipelineModuleError } from './errors.js';
 
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
 
 export async function loadPipelineFile(path: string, options: ParseOptions = {}): Promise<PipelineSpec> {
-  const withSource: ParseOptions = { source: path, ...options };
-  if (MODULE_EXTENSIONS.has(extname(path).toLowerCase())) return loadModule(path, withSource);
-  let text: string;
+  return loadWithIncludes(path, { source: path, ...options }, []);
+}
+
+/** `including` lists the files that include this one, outermost first, to detect include cycles. */
+async function loadWithIncludes(
+  path: string,
+  options: ParseOptions,
+  including: readonly string[],
+): Promise<PipelineSpec> {
+  const data = MODULE_EXTENSIONS.has(extname(path).toLowerCase())
+    ? await readModule(path, options)
+    : readPipelineText(await readText(path), { filename: path });
+  const withChildren = await loadSubPipelines(data, path, options, [...including, path]);
+  return parsePipeline(withChildren, options);
+}
+
+async function loadSubPipelines(
+  data: unknown,
+  file: string,
+  options: ParseOptions,
+  chain: readonly string[],
+): Promise<unknown> {
+  if (!isRecord(data) || !Array.isArray(data['tasks'])) return data;
+  const tasks: unknown[] = [];
+  // One child at a time: the first problem reported is always the same one.
+  for (const [index, task] of (data['tasks'] as unknown[]).entries()) {
+    if (!isRecord(task) || typeof task['pipeline'] !== 'string') {
+      tasks.push(task);
+      continue;
+    }
+    const childPath = isAbsolute(task['pipeline']) ? task['pipeline'] : join(dirname(file), task['pipeline']);
+    const taskId = typeof task['id'] === 'string' ? task['id'] : `tasks[${index}]`;
+    const first = chain.findIndex((included) => resolve(included) === resolve(childPath));
+    if (first >= 0) throw new PipelineIncludeCycleError([...chain.slice(first), childPath]);
+    const childOptions: ParseOptions = { ...options, source: childPath };
+    const pipelineSpec = await loadWithIncludes(childPath, childOptions, chain).catch((error: unknown) => {
+      if (error instanceof PipelineFileNotFoundError && error.path === childPath) {
+        throw new SubPipelineNotFoundError({ file, taskId, path: childPath }, { cause: error });
+      }
+      throw error;
+    });
+    tasks.push({ ...task, pipelineSpec });
+  }
+  return { ...data, tasks };
+}
+
+async function readText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     throw isNotFound(error) ? new PipelineFileNotFoundError(path, { cause: error }) : error;
   }
-  return parsePipelineText(text, { filename: path }, withSource);
 }
 
-async function loadModule(path: string, options: ParseOptions): Promise<PipelineSpec> {
+/** The module's default export as a definition: a builder's built spec, or the exported value itself. */
+async function readModule(path: string, options: ParseOptions): Promise<unknown> {
   try {
     await access(path);
   } catch (error) {
@@ -46,9 +94,8 @@ async function loadModule(path: string, options: ParseOptions): Promise<Pipeline
       'the module has no default export (export default definePipeline(...))',
     );
   }
-  // A builder validates on build(); the spec it returns is checked again with the caller's options.
-  const spec = isPipelineBuilder(exported) ? exported.build(options) : exported;
-  return parsePipeline(spec, options);
+  // A builder validates on build(); the spec it returns is checked again once its sub-pipelines are loaded.
+  return isPipelineBuilder(exported) ? exported.build(options) : exported;
 }
 
 function isNotFound(error: unknown): boolean {

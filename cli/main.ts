@@ -23,11 +23,13 @@ import {
   logsCommand,
   statusCommand,
 } from './commands/inspect.js';
+import { rerunCommand } from './commands/rerun.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { workerCommand } from './commands/worker.js';
 import { GantryCliError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { collectParam } from './param-flag.js';
 import { StackScriptError, installQuietRuntime, runStackScript } from './stack.js';
 import { startWorkerDaemon, stopWorkerDaemon } from './worker-daemon.js';
 
@@ -98,10 +100,52 @@ program
     'run a pipeline file (YAML, JSON or a TS module) and watch it; starts a local stack and workers if none exist',
   )
   .argument('<file>')
+  .option(
+    '--param <name=value>',
+    "override a pipeline param (repeatable; the value may contain '=')",
+    collectParam,
+  )
+  .option('--no-cache', 'run every task, reusing no earlier result (results are still recorded)')
   .option('--json', 'print the result as one JSON object on the last line')
   .option('--detach', 'start the run and return its id without waiting (needs running workers)')
-  .action((file: string, opts: { json?: boolean; detach?: boolean }) => {
-    action = runCommand(file, { json: opts.json ?? false, detach: opts.detach ?? false }, config);
+  .action(
+    (
+      file: string,
+      opts: { param?: Record<string, string>; cache: boolean; json?: boolean; detach?: boolean },
+    ) => {
+      action = runCommand(
+        file,
+        {
+          json: opts.json ?? false,
+          detach: opts.detach ?? false,
+          params: opts.param ?? {},
+          isCacheDisabled: !opts.cache,
+        },
+        config,
+      );
+    },
+  );
+program
+  .command('rerun')
+  .description(
+    'run a finished run again with the same params, reusing every task that succeeded or was cached (except --from and downstream)',
+  )
+  .argument('<run>', 'run id or workflow id')
+  .option('--from <task>', 'run this task and everything downstream of it again')
+  .option('--no-cache', 'the tasks that run again reuse no earlier result from the task cache')
+  .option('--json', 'print the result as one JSON object on the last line')
+  .option('--detach', 'start the run and return its id without waiting (needs running workers)')
+  .action((run: string, opts: { from?: string; cache: boolean; json?: boolean; detach?: boolean }) => {
+    action = rerunCommand(
+      run,
+      {
+        json: opts.json ?? false,
+        detach: opts.detach ?? false,
+        isCacheDisabled: !opts.cache,
+        ...(opts.from === undefined ? {} : { from: opts.from }),
+      },
+      config,
+    );
   });
 program
   .command('validate')
@@ -173,7 +217,9 @@ program
   });
 program
   .command('status')
-  .description("a run's state: every task's status, attempts, exit code and node")
+  .description(
+    "a run's state: every task's status, attempts, exit code, node and outputs (foreach items too)",
+  )
   .argument('<run>', 'run id or workflow id')
   .option('--json', 'as JSON')
   .action((run: string, opts: { json?: boolean }) => {

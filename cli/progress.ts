@@ -3,13 +3,15 @@
  * per task status change, which reads well in CI logs and pipes.
  */
 import { createLogUpdate } from 'log-update';
-import type { RunState, TaskState } from '../workflows/definitions.js';
+import type { ForeachProgress, RunState, TaskState } from '../workflows/definitions.js';
 
 const ICON: Record<TaskState['status'], string> = {
   pending: '·',
+  ready: '◦',
   queued: '…',
   running: '▶',
   succeeded: '✔',
+  cached: '↺',
   failed: '✘',
   skipped: '↷',
   cancelled: '■',
@@ -17,6 +19,17 @@ const ICON: Record<TaskState['status'], string> = {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** `items done/total (failed k)`: done counts every item that finished, however it ended. */
+export function describeForeach(f: ForeachProgress): string {
+  const done = f.succeeded + f.cached + f.failed + f.cancelled;
+  return `items ${done}/${f.total}${f.failed > 0 ? ` (failed ${f.failed})` : ''}`;
+}
+
+function foreachStep(f: ForeachProgress): string {
+  const done = f.succeeded + f.cached + f.failed + f.cancelled;
+  return `${f.total === 0 ? 0 : Math.floor((done * 10) / f.total)}|${f.failed}`;
 }
 
 export function describeTask(
@@ -27,6 +40,9 @@ export function describeTask(
 ): string {
   const parts: string[] = [task.status];
   if (task.status === 'queued' && queuedReason) parts.push(`(${queuedReason})`);
+  if (task.cachedFrom) parts.push(`from ${task.cachedFrom}`);
+  if (task.foreach) parts.push(describeForeach(task.foreach));
+  if (task.childRunId) parts.push(`run ${task.childRunId}`);
   if (task.node) parts.push(`on ${task.node}`);
   if (task.attempts > 0) parts.push(`attempts ${task.attempts}`);
   if (task.exitCode !== null && task.status !== 'succeeded') parts.push(`exit ${task.exitCode}`);
@@ -71,10 +87,13 @@ export function createProgressView(stream: NodeJS.WriteStream, startedAt: number
   return {
     update(state, reasons) {
       for (const [id, task] of Object.entries(state.tasks)) {
-        const key = `${task.status}|${task.node ?? ''}|${task.status === 'queued' ? (reasons.get(id) ?? '') : ''}`;
+        // Item progress prints at every tenth of the items (and every failure): a CI log of a large foreach
+        // stays readable.
+        const items = task.foreach ? foreachStep(task.foreach) : '';
+        const key = `${task.status}|${task.node ?? ''}|${task.status === 'queued' ? (reasons.get(id) ?? '') : ''}|${items}`;
         if (last.get(id) === key) continue;
         last.set(id, key);
-        if (task.status === 'pending') continue;
+        if (task.status === 'pending' || task.status === 'ready') continue;
         stream.write(
           `[${seconds(Date.now() - startedAt).padStart(7)}] ${describeTask(id, task, reasons.get(id), Date.now())}\n`,
         );

@@ -23,6 +23,20 @@ export const FailureType = {
   DockerUnavailable: 'DockerUnavailable',
   /** The cluster can never place the task (larger than every node, constraints nobody meets). */
   Unschedulable: 'Unschedulable',
+  /** A declared output file is missing after the container exited 0. */
+  OutputMissing: 'OutputMissing',
+  /** An output parameter over 256 KiB, or not UTF-8. */
+  OutputInvalid: 'OutputInvalid',
+  /** A declared output artifact path does not exist in the container. */
+  ArtifactMissing: 'ArtifactMissing',
+  /** An input artifact's digest is not in the artifact store. */
+  ArtifactNotFound: 'ArtifactNotFound',
+  /** A template names a value that is not there at run time (an upstream output of a task that did not run). */
+  TemplateError: 'TemplateError',
+  /** A `foreach` value that is not a JSON array. */
+  ForeachInvalid: 'ForeachInvalid',
+  /** A `when` expression that failed to evaluate (not one that was false). */
+  WhenError: 'WhenError',
   /** The run ended with at least one failed task. */
   PipelineFailed: 'PipelineFailed',
 } as const;
@@ -36,4 +50,11 @@ export const NON_RETRYABLE_FAILURES: readonly FailureType[] = [
   FailureType.HostMountNotAllowed,
   FailureType.OutOfMemory,
   FailureType.Unschedulable,
+  FailureType.OutputMissing,
+  FailureType.OutputInvalid,
+  FailureType.ArtifactMissing,
+  FailureType.ArtifactNotFound,
+  FailureType.TemplateError,
+  FailureType.ForeachInvalid,
+  FailureType.WhenError,
 ];

@@ -38,9 +38,19 @@ export function nodeTaskQueue(clusterName: string, nodeId: string): string {
   return `gantry-${clusterName}-node-${nodeId}`;
 }
 
+/**
+ * Docker names allow only `[a-zA-Z0-9_.-]`, while foreach item ids look like `train[12]`: an index becomes
+ * `.12`, and any other character (`.` included) `.x<hex>.`, so distinct ids keep distinct names. (The exact id stays in the `gantry.task` label.)
+ */
+function dockerNamePart(id: string): string {
+  return id.replace(/\[(\d+)\]|[^a-zA-Z0-9_-]/gu, (c, index?: string) =>
+    index === undefined ? `.x${c.codePointAt(0)!.toString(16)}.` : `.${index}`,
+  );
+}
+
 /** Deterministic so that a retried activity finds the container of a previous try of the same attempt. */
 export function containerName(runId: string, taskId: string, attempt: number): string {
-  return `gantry-${runId}-${taskId}-${attempt}`;
+  return `gantry-${dockerNamePart(runId)}-${dockerNamePart(taskId)}-${attempt}`;
 }
 
 export function workspaceVolumeName(runId: string): string {

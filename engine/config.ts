@@ -13,6 +13,8 @@ export interface GantryConfig {
   readonly controlTaskQueue: string;
   readonly clusterName: string;
   readonly logDir: string;
+  /** Root of the artifact store: task outputs, artifacts and cache entries (GANTRY_ARTIFACT_DIR). */
+  readonly artifactDir: string;
   readonly hostMountAllowlist: readonly string[];
   readonly uiUrl: string;
   /** Size cap of one attempt's log file. */
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GantryConfig {
     controlTaskQueue: env['GANTRY_CONTROL_TASK_QUEUE'] ?? DEFAULT_CONTROL_TASK_QUEUE,
     clusterName: env['GANTRY_CLUSTER'] ?? DEFAULT_CLUSTER_NAME,
     logDir: env['GANTRY_LOG_DIR'] ?? path.join(home, 'logs'),
+    artifactDir: env['GANTRY_ARTIFACT_DIR'] || path.join(home, 'artifacts'),
     hostMountAllowlist: (env['GANTRY_HOST_MOUNT_ALLOWLIST'] ?? '').split(':').filter(Boolean),
     uiUrl: env['GANTRY_UI_URL'] ?? 'http://127.0.0.1:8233',
     logLimitBytes: Math.round(

@@ -50,6 +50,7 @@ export async function startEmbeddedWorkers(
       await add('control', (c) =>
         createControlWorker({
           connection: c,
+          artifactDir: config.artifactDir,
           namespace: config.namespace,
           taskQueue: config.controlTaskQueue,
           bundlePath,
@@ -62,6 +63,7 @@ export async function startEmbeddedWorkers(
       await add(`node ${node.id}`, (c) =>
         createNodeWorker({
           connection: c,
+          artifactDir: config.artifactDir,
           namespace: config.namespace,
           clusterName: cluster.name,
           node,

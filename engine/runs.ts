@@ -14,6 +14,7 @@ import { SearchAttribute, clusterWorkflowId, newRunId, runWorkflowId } from '../
 import type { PipelineSpec } from '../pipeline/schema.js';
 import {
   type ClusterSnapshot,
+  type ReusedTask,
   type RunState,
   clusterSnapshotQuery,
   configureClusterUpdate,
@@ -88,6 +89,10 @@ export interface StartRunOptions {
   readonly now?: Date;
   /** The run continues as new past this many history events (the workflow's default when absent). */
   readonly maxHistoryEvents?: number;
+  /** `--no-cache`: no earlier result is reused (results are still recorded). */
+  readonly isCacheDisabled?: boolean;
+  /** `gantry rerun`: tasks taken from an earlier run instead of running them. */
+  readonly reuse?: Readonly<Record<string, ReusedTask>>;
 }
 
 export async function startRun(
@@ -107,6 +112,8 @@ export async function startRun(
         spec,
         clusterWorkflowId: clusterWorkflowId(config.clusterName),
         ...(options.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: options.maxHistoryEvents }),
+        ...(options.isCacheDisabled ? { isCacheDisabled: true } : {}),
+        ...(options.reuse === undefined ? {} : { reuse: options.reuse }),
       },
     ],
     searchAttributes: { [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] },

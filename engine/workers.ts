@@ -1,10 +1,13 @@
 /**
- * Worker processes' building blocks. The control worker runs workflows (cluster service and runs); each
- * node's worker runs the container activities on that node's own task queue and Docker endpoint.
+ * Worker processes' building blocks. The control worker runs workflows (cluster service and runs) and the
+ * artifact-store activities they need; each node's worker runs the container activities on that node's own
+ * task queue and Docker endpoint. Both reach the same artifact store, `artifactDir` (one host today).
  */
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDockerRuntime } from '../activities/docker-runtime.js';
+import { createFsArtifactStore } from '../activities/fs-artifact-store.js';
+import { createStoreActivities } from '../activities/store-activities.js';
 import type { NodeSpec } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
 
@@ -13,6 +16,8 @@ export interface ControlWorkerOptions {
   readonly namespace: string;
   readonly taskQueue: string;
   readonly bundlePath: string;
+  /** Root of the artifact store (GantryConfig.artifactDir). */
+  readonly artifactDir: string;
 }
 
 export async function createControlWorker(options: ControlWorkerOptions): Promise<Worker> {
@@ -21,6 +26,7 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: { codePath: options.bundlePath },
+    activities: createStoreActivities(createFsArtifactStore(options.artifactDir)),
   });
 }
 
@@ -30,6 +36,8 @@ export interface NodeWorkerOptions {
   readonly clusterName: string;
   readonly node: NodeSpec;
   readonly logDir: string;
+  /** Root of the artifact store (GantryConfig.artifactDir). */
+  readonly artifactDir: string;
   readonly hostMountAllowlist: readonly string[];
   readonly logLimitBytes?: number;
 }
@@ -42,6 +50,7 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     taskQueue: nodeTaskQueue(options.clusterName, options.node.id),
     activities: createActivities({
       runtime,
+      store: createFsArtifactStore(options.artifactDir),
       nodeId: options.node.id,
       logDir: options.logDir,
       hostMountAllowlist: options.hostMountAllowlist,

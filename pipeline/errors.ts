@@ -48,3 +48,70 @@ export class PipelineSyntaxError extends GantryPipelineError {
 export function formatIssue(issue: ValidationIssue): string {
   return `${issue.path}: ${issue.message}`;
 }
+
+/** A malformed `{{ … }}` met at render time (validation rejects these, so this guards unvalidated input). */
+export class TemplateSyntaxError extends GantryPipelineError {
+  readonly text: string;
+  readonly detail: string;
+
+  constructor(text: string, detail: string, options?: { cause?: unknown }) {
+    super(`invalid template ${JSON.stringify(text)}: ${detail}`, options);
+    this.text = text;
+    this.detail = detail;
+  }
+}
+
+/** `{{ item.KEY }}` on a foreach item that has no such key (or is not an object). */
+export class MissingItemKeyError extends GantryPipelineError {
+  readonly key: string;
+  /** The whole path, `a.b` for `{{ item.a.b }}`. */
+  readonly path: string;
+
+  constructor(key: string, path: string, options?: { cause?: unknown }) {
+    const where = key === path ? '' : ` (in item.${path})`;
+    super(`the foreach item has no key "${key}"${where}`, options);
+    this.key = key;
+    this.path = path;
+  }
+}
+
+/** A param override (`--param NAME=VALUE`) naming a param the pipeline does not declare. */
+export class UnknownParamError extends GantryPipelineError {
+  readonly param: string;
+  readonly pipeline: string;
+  readonly declared: readonly string[];
+
+  constructor(param: string, pipeline: string, declared: readonly string[], options?: { cause?: unknown }) {
+    const known = declared.length === 0 ? 'declares no params' : `declares ${declared.join(', ')}`;
+    super(`unknown param "${param}": pipeline "${pipeline}" ${known}`, options);
+    this.param = param;
+    this.pipeline = pipeline;
+    this.declared = declared;
+  }
+}
+
+/** A sub-pipeline task (`pipeline: PATH`) whose file does not exist. */
+export class SubPipelineNotFoundError extends GantryPipelineError {
+  /** The including file. */
+  readonly file: string;
+  readonly taskId: string;
+  /** The child's path as resolved against the including file's directory. */
+  readonly path: string;
+
+  constructor(at: { file: string; taskId: string; path: string }, options?: { cause?: unknown }) {
+    super(`${at.file}: task "${at.taskId}": sub-pipeline file ${at.path} not found`, options);
+    this.file = at.file;
+    this.taskId = at.taskId;
+    this.path = at.path;
+  }
+}
+
+/** Sub-pipeline files that include each other; `chain` starts and ends with the same file. */
+export class PipelineIncludeCycleError extends GantryPipelineError {
+  readonly chain: readonly string[];
+
+  constructor(chain: readonly string[], options?: { cause?: unknown }) {
+    super(`sub-pipeline include cycle: ${chain.join(' -> ')}`, options);
+    this.chain = chain;
+  }
+}

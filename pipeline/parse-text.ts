@@ -13,10 +13,12 @@ export function parsePipelineText(
   source: { readonly filename: string },
   options: ParseOptions = {},
 ): PipelineSpec {
-  const data = /\.json$/i.test(source.filename)
-    ? readJson(text, source.filename)
-    : readYaml(text, source.filename);
-  return parsePipeline(data, { source: source.filename, ...options });
+  return parsePipeline(readPipelineText(text, source), { source: source.filename, ...options });
+}
+
+/** The data of YAML or JSON text, not yet validated (the loader fills in sub-pipelines first). */
+export function readPipelineText(text: string, source: { readonly filename: string }): unknown {
+  return /\.json$/i.test(source.filename) ? readJson(text, source.filename) : readYaml(text, source.filename);
 }
 
 function readYaml(text: string, filename: string): unknown {

@@ -1,15 +1,23 @@
 /**
- * parsePipeline: the one gate every pipeline source goes through. The strict zod schema plus the
- * cross-field rules (as a superRefine that runs even when the schema already failed), so a definition
- * reports all of its problems at once, each as `path: message` with the offending value.
+ * parsePipeline: the one gate every pipeline source goes through. `defaults:` are merged first (a bad
+ * default is reported once, at `defaults.FIELD`); then the strict zod schema plus the cross-field rules (as
+ * a superRefine that runs even when the schema already failed), so a definition reports all of its problems
+ * at once, each as `path: message` with the offending value. Inline sub-pipelines (`pipelineSpec`) meet the
+ * same rules, reported under `tasks[i].pipelineSpec`.
  */
+import { applyDefaults } from './apply-defaults.js';
 import { checkResources, type NodeCapacity } from './check-resources.js';
 import { checkRetry } from './check-retry.js';
+import { checkSubPipelines } from './check-sub-pipelines.js';
 import { checkTaskGraph } from './check-task-graph.js';
+import { checkTaskKinds } from './check-task-kinds.js';
+import { checkTemplates } from './check-templates.js';
+import { checkWhen } from './check-when.js';
 import { describeZodIssue } from './describe-zod-issue.js';
 import { PipelineValidationError } from './errors.js';
 import { PipelineSchema, type PipelineSpec } from './schema.js';
-import { viewTasks } from './view-tasks.js';
+import { buildScope } from './task-scope.js';
+import { isRecord, viewTasks, type RuleIssue } from './view-tasks.js';
 
 export type { NodeCapacity } from './check-resources.js';
 
@@ -22,25 +30,42 @@ export interface ParseOptions {
 
 /** Validates a pipeline definition and fills in defaults; throws PipelineValidationError listing every problem. */
 export function parsePipeline(input: unknown, options: ParseOptions = {}): PipelineSpec {
+  const merged = applyDefaults(input);
   const schema = PipelineSchema.superRefine(
     (pipeline, ctx) => {
-      const tasks = viewTasks(pipeline);
-      for (const issue of [
-        ...checkTaskGraph(tasks),
-        ...checkResources(tasks, options.nodes),
-        ...checkRetry(tasks),
-      ]) {
+      for (const issue of checkPipeline(pipeline, options.nodes)) {
         ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message, input: undefined });
       }
     },
     // Run the cross-field rules even when the schema already found problems: all problems at once.
     { when: () => true },
   );
-  const result = schema.safeParse(input, { reportInput: true });
-  if (result.success) return result.data;
-  const issues = result.error.issues.flatMap(describeZodIssue);
+  const result = schema.safeParse(merged.input, { reportInput: true });
+  if (result.success && merged.issues.length === 0) return result.data;
+  const issues = [...merged.issues, ...(result.success ? [] : result.error.issues.flatMap(describeZodIssue))];
   throw new PipelineValidationError(issues, {
-    cause: result.error,
+    ...(result.success ? {} : { cause: result.error }),
     ...(options.source === undefined ? {} : { source: options.source }),
   });
+}
+
+function checkPipeline(pipeline: unknown, nodes: readonly NodeCapacity[] | undefined): RuleIssue[] {
+  const tasks = viewTasks(pipeline);
+  const scope = buildScope(pipeline, tasks);
+  const children = tasks.flatMap((task) => {
+    const child = task.fields['pipelineSpec'];
+    if (!isRecord(child)) return [];
+    const prefix = ['tasks', task.index, 'pipelineSpec'];
+    return checkPipeline(child, nodes).map((issue) => ({ ...issue, path: [...prefix, ...issue.path] }));
+  });
+  return [
+    ...checkTaskGraph(tasks),
+    ...checkTaskKinds(tasks),
+    ...checkResources(tasks, nodes),
+    ...checkRetry(tasks),
+    ...checkTemplates(tasks, scope),
+    ...checkWhen(tasks, scope),
+    ...checkSubPipelines(tasks),
+    ...children,
+  ];
 }

@@ -66,10 +66,76 @@ export const MountSchema = z
   })
   .strict();
 
+/** Output and param names: usable as `tasks.ID.outputs.NAME` in templates and CEL. */
+const nameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be 1-63 letters, digits or "_", not starting with a digit');
+const containerPathSchema = z.string().startsWith('/').max(4096);
+
+/** The default file an output parameter is read from: `/gantry/outputs/NAME`. */
+export const OUTPUTS_DIR = '/gantry/outputs';
+/** An output parameter's value is at most this many bytes of UTF-8. */
+export const MAX_PARAMETER_BYTES = 256 * 1024;
+
+export const TRIGGER_RULES = [
+  'allSucceeded',
+  'allDone',
+  'anySucceeded',
+  'anyFailed',
+  'allFailed',
+  'noneFailed',
+] as const;
+
+export const OutputParameterSchema = z
+  .object({
+    name: nameSchema,
+    /** Container tasks: the file the value is read from (default /gantry/outputs/NAME). */
+    path: containerPathSchema.optional(),
+    /** Sub-pipeline tasks: the child's output this one maps, `{{ tasks.ID.outputs.NAME }}`. */
+    from: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const OutputArtifactSchema = z
+  .object({
+    name: nameSchema,
+    /** Container tasks: a file or directory kept after the container exits. */
+    path: containerPathSchema.optional(),
+    /** Sub-pipeline tasks: `{{ tasks.ID.outputs.artifacts.NAME }}` of the child. */
+    from: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const OutputsSchema = z
+  .object({
+    parameters: z.array(OutputParameterSchema).default([]),
+    artifacts: z.array(OutputArtifactSchema).default([]),
+  })
+  .strict();
+
+export const InputArtifactSchema = z
+  .object({
+    /** `{{ tasks.ID.outputs.artifacts.NAME }}` of an upstream task. */
+    from: z.string().min(1),
+    path: containerPathSchema,
+  })
+  .strict();
+
+export const InputsSchema = z.object({ artifacts: z.array(InputArtifactSchema).default([]) }).strict();
+
+export const CacheSchema = z
+  .object({
+    /** Bump to invalidate earlier results on purpose. */
+    version: z.string().max(256).default(''),
+    maxAgeSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
+
 export const TaskSchema = z
   .object({
     id: idSchema,
-    image: z.string().min(1),
+    /** Required for a container task; absent for a sub-pipeline task (`pipeline`). */
+    image: z.string().min(1).optional(),
     pullPolicy: z.enum(PULL_POLICIES).default('IfNotPresent'),
     command: z.array(z.string()).min(1).optional(),
     args: z.array(z.string()).optional(),
@@ -106,14 +172,64 @@ export const TaskSchema = z
     tier: z.enum(TIERS).default('flex'),
     /** Expected run time, used for duration-aware placement; a hint, not a limit. */
     expectedDurationSeconds: z.number().positive().optional(),
+    outputs: OutputsSchema.default({ parameters: [], artifacts: [] }),
+    inputs: InputsSchema.default({ artifacts: [] }),
+    /** A JSON array (usually a template such as `{{ tasks.ID.outputs.NAME }}`): one instance per item. */
+    foreach: z.string().min(1).optional(),
+    /** At most this many foreach items at once; no cap when absent. */
+    maxParallel: z.number().int().positive().optional(),
+    /** Airflow's trigger rules; allSucceeded by default. */
+    trigger: z.enum(TRIGGER_RULES).default('allSucceeded'),
+    /** A CEL expression over `params`, `tasks.ID.outputs.NAME` and `tasks.ID.status`; false skips the task. */
+    when: z.string().min(1).optional(),
+    cache: CacheSchema.optional(),
+    /** A sub-pipeline file (relative to this file) run as a child workflow instead of a container. */
+    pipeline: z.string().min(1).optional(),
+    /** The sub-pipeline's params; values may be templates. */
+    params: z.record(nameSchema, z.string()).optional(),
+    /** The sub-pipeline itself, filled in by the loader from `pipeline` (or given inline by the builder). */
+    get pipelineSpec() {
+      return PipelineSchema.optional();
+    },
   })
   .strict();
+
+/** Fields a pipeline's `defaults:` block may set for every task that does not set them itself. */
+export const DEFAULTABLE_FIELDS = [
+  'image',
+  'pullPolicy',
+  'command',
+  'args',
+  'env',
+  'workingDir',
+  'user',
+  'resources',
+  'retry',
+  'timeoutSeconds',
+  'pidsLimit',
+  'nofileLimit',
+  'network',
+  'mounts',
+  'constraints',
+  'group',
+  'tier',
+  'expectedDurationSeconds',
+  'cache',
+  'trigger',
+  'maxParallel',
+] as const;
 
 export const PipelineSchema = z
   .object({
     name: idSchema,
     description: z.string().optional(),
-    tasks: z.array(TaskSchema).min(1),
+    /** Pipeline parameters: string values, overridden per run (`gantry run FILE --param k=v`). */
+    params: z.record(nameSchema, z.string()).default({}),
+    /** Values for every task that does not set the field (Airflow's default_args); merged before parsing. */
+    defaults: z.record(z.string(), z.unknown()).optional(),
+    get tasks() {
+      return z.array(TaskSchema).min(1);
+    },
   })
   .strict();
 
@@ -125,4 +241,7 @@ export type Resources = z.output<typeof ResourcesSchema>;
 export type RetrySpec = z.output<typeof RetrySchema>;
 export type Constraint = z.output<typeof ConstraintSchema>;
 export type Tier = (typeof TIERS)[number];
+export type TriggerRule = (typeof TRIGGER_RULES)[number];
+export type OutputsSpec = z.output<typeof OutputsSchema>;
+export type CacheSpec = z.output<typeof CacheSchema>;
 export type PullPolicy = (typeof PULL_POLICIES)[number];

@@ -16,6 +16,8 @@ export interface TaskView {
   readonly dependsOn: readonly unknown[];
   readonly resources: unknown;
   readonly retry: unknown;
+  /** Every field as given, for rules that need more than the above; values are unchecked. */
+  readonly fields: Readonly<Record<string, unknown>>;
 }
 
 export function viewTasks(pipeline: unknown): TaskView[] {
@@ -30,10 +32,11 @@ export function viewTasks(pipeline: unknown): TaskView[] {
       dependsOn: Array.isArray(dependsOn) ? (dependsOn as unknown[]) : [],
       resources: fields['resources'],
       retry: fields['retry'],
+      fields,
     };
   });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

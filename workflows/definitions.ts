@@ -5,7 +5,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterSpec, DockerEndpoint } from '../common/cluster-spec.js';
 import type { Constraint, PipelineSpec, Tier } from '../pipeline/schema.js';
+import type { ArtifactRef, ValueRef } from '../common/data-refs.js';
 import type { DagState } from '../scheduler/dag/dag-state.js';
+import type { DagState as LegacyDagState } from '../scheduler/dag/legacy-dag-state.js';
 import type { CpuAssignment, ResourceVector, ScalingAdvice } from '../scheduler/placement/types.js';
 
 // ---- cluster service ---------------------------------------------------------------------------------
@@ -66,16 +68,8 @@ export const clusterSnapshotQuery = defineQuery<ClusterSnapshot>('clusterSnapsho
 
 // ---- pipeline run ------------------------------------------------------------------------------------
 
-export const TaskStatus = {
-  Pending: 'pending',
-  Queued: 'queued',
-  Running: 'running',
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-  Skipped: 'skipped',
-  Cancelled: 'cancelled',
-} as const;
-export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+export { TaskStatus } from '../scheduler/dag/task-status.js';
+import type { TaskStatus } from '../scheduler/dag/task-status.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -93,6 +87,28 @@ export interface TaskState {
   readonly lastPreemption?: string;
   readonly startedAt?: number;
   readonly finishedAt?: number;
+  /** Output parameters by name: small values inline, large ones by digest (the CLI shows the values). */
+  readonly outputs?: Readonly<Record<string, ValueRef>>;
+  readonly artifacts?: Readonly<Record<string, ArtifactRef>>;
+  /** For a `cached` task: the run whose result was reused. */
+  readonly cachedFrom?: string;
+  /** For a foreach task: its items' progress, and where their results are kept once it is done. */
+  readonly foreach?: ForeachProgress;
+  /** For a sub-pipeline task: the child run's id. */
+  readonly childRunId?: string;
+}
+
+export interface ForeachProgress {
+  readonly total: number;
+  readonly succeeded: number;
+  readonly cached: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  /** Child workflows (slices of the items) started so far, and finished. */
+  readonly slicesStarted: number;
+  readonly slicesDone: number;
+  /** Every item's result, in item order, as a stored JSON document (absent until the task is done). */
+  readonly items?: ArtifactRef;
 }
 
 export interface RunState {
@@ -106,6 +122,8 @@ export interface RunState {
   readonly dependsOn: Readonly<Record<string, readonly string[]>>;
   /** Times the run continued as new to keep its history short (absent when it never did). */
   readonly continuations?: number;
+  /** The params the run used (the pipeline's, with `--param` overrides applied). */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export interface RunPipelineInput {
@@ -115,12 +133,37 @@ export interface RunPipelineInput {
   /** History length after which the run drains its running tasks and continues as new; 10,000 by default. */
   readonly maxHistoryEvents?: number;
   /** Progress handed over by continue-as-new. */
-  readonly carried?: CarriedRun;
+  readonly carried?: CarriedRun | CarriedDataflowRun;
+  /** `gantry run --no-cache`: no earlier result is reused (results are still recorded). */
+  readonly isCacheDisabled?: boolean;
+  /** `gantry rerun`: tasks that are not run again, with the result they take from the earlier run. */
+  readonly reuse?: Readonly<Record<string, ReusedTask>>;
+  /** Nominal time of a scheduled run (ISO-8601), for `{{ run.scheduledTime }}`; the start time otherwise. */
+  readonly scheduledTime?: string;
+  /** Set for a sub-pipeline's run: the parent run and task it belongs to. */
+  readonly parent?: { readonly runId: string; readonly taskId: string };
+}
+
+export interface ReusedTask {
+  readonly fromRun: string;
+  readonly outputs: Readonly<Record<string, ValueRef>>;
+  readonly artifacts: Readonly<Record<string, ArtifactRef>>;
+  readonly foreach?: ForeachProgress;
+}
+
+/** What a dataflow run hands to its next execution (`version: 2` tells it from a legacy run's). */
+export interface CarriedDataflowRun {
+  readonly version: 2;
+  readonly dag: DagState;
+  readonly tasks: Readonly<Record<string, TaskState>>;
+  readonly startedAt: number;
+  readonly nodeQueues: Readonly<Record<string, string>>;
+  readonly continuations: number;
 }
 
 /** What a run hands to its next execution: plain JSON, so it fits continue-as-new's input. */
 export interface CarriedRun {
-  readonly dag: DagState;
+  readonly dag: LegacyDagState;
   readonly tasks: Readonly<Record<string, TaskState>>;
   readonly startedAt: number;
   /** Node id → task queue of every node that ran a task, for the cleanup at the end. */

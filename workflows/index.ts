@@ -1,3 +1,4 @@
 /** The workflow bundle's entry: every workflow type Gantry registers. */
 export { clusterService } from './cluster-service.js';
+export { runForeachSlice } from './foreach-slice.js';
 export { runPipeline } from './run-pipeline.js';

@@ -36,7 +36,8 @@ export function runContainerInput(
     pipeline: run.pipeline,
     taskId: task.id,
     nodeId: placement.nodeId,
-    image: task.image,
+    // Legacy runs only ever held container tasks.
+    image: task.image ?? '',
     pullPolicy: task.pullPolicy,
     ...(task.command ? { command: task.command } : {}),
     ...(task.args ? { args: task.args } : {}),

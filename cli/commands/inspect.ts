@@ -7,6 +7,7 @@ import { connectClient } from '../../engine/connection.js';
 import { ClusterServiceStuckError, RunStuckError } from '../../engine/errors.js';
 import { applyClusterSpec, openClusterService } from '../../engine/open-cluster-service.js';
 import { type Recovery, recoverClusterService } from '../../engine/recover-cluster.js';
+import { summarizeRunLocally } from '../../engine/run-summary.js';
 import { clusterSnapshot, findRun, getRunState } from '../../engine/runs.js';
 import { workflowHealth } from '../../engine/service-health.js';
 import { GantryCliError } from '../errors.js';
@@ -26,8 +27,9 @@ export async function statusCommand(
     const health = await workflowHealth(client, handle.workflowId);
     if (health.kind === 'stuck') throw new RunStuckError(handle.workflowId, health.problem);
     const state = await getRunState(handle);
+    const summary = await summarizeRunLocally(state, config);
     process.stdout.write(
-      options.json ? `${JSON.stringify(toJsonResult(state))}\n` : `${formatRunSummary(state)}\n`,
+      options.json ? `${JSON.stringify(toJsonResult(summary))}\n` : `${formatRunSummary(summary)}\n`,
     );
     if (state.status === 'running') await warnAboutService(client, config);
     return ExitCode.Ok;

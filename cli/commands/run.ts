@@ -1,144 +1,31 @@
 /** `gantry run FILE`: validate, make sure a stack and workers exist, start the run, watch it, report. */
-import type { Client } from '@temporalio/client';
-import { clusterSnapshot, runState, startRun, waitForRun } from '../../engine/runs.js';
-import { defaultClusterSpec } from '../../engine/default-cluster.js';
-import { startEmbeddedWorkers } from '../../engine/embedded.js';
 import type { GantryConfig } from '../../engine/config.js';
-import { openClusterService } from '../../engine/open-cluster-service.js';
-import { type HealthNews, watchHealth } from '../../engine/watch-health.js';
-import type { RunState } from '../../workflows/definitions.js';
-import { loadPipelineFile } from '../load-pipeline.js';
-import { createProgressView } from '../progress.js';
-import { connectOrBringUp } from '../stack.js';
-import { formatRunSummary, formatServiceRestart, toJsonResult } from '../format.js';
+import { startRun } from '../../engine/runs.js';
+import { applyParamOverrides } from '../../pipeline/apply-params.js';
 import type { PipelineSpec } from '../../pipeline/schema.js';
-import { ExitCode } from '../exit-codes.js';
+import { loadPipelineFile } from '../load-pipeline.js';
+import { localImagesOf } from '../local-images.js';
+import { type SessionOptions, startAndReport } from '../run-session.js';
+import { connectOrBringUp } from '../stack.js';
 
-const LOCAL_IMAGES = ['busybox', 'python', 'ml-example'];
-
-export interface RunOptions {
-  readonly json: boolean;
-  readonly detach: boolean;
-}
-
-async function watch(
-  client: Client,
-  config: GantryConfig,
-  run: Awaited<ReturnType<typeof startRun>>,
-  startedAt: number,
-): Promise<RunState> {
-  const view = createProgressView(process.stderr, startedAt);
-  let isDone = false;
-  const final = waitForRun(run.handle).finally(() => (isDone = true));
-  const poll = async () => {
-    while (!isDone) {
-      try {
-        const [state, cluster] = await Promise.all([
-          runState(run.handle),
-          clusterSnapshot(client, config.clusterName),
-        ]);
-        const prefix = `${run.workflowId}/`;
-        const reasons = new Map(
-          (cluster?.pending ?? [])
-            .filter((p) => p.key.startsWith(prefix))
-            .map((p) => [p.key.slice(prefix.length), p.reason]),
-        );
-        if (!isDone) view.update(state, reasons);
-      } catch {
-        // A query can fail while the workflow task is being retried; the next poll catches up.
-      }
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-  };
-  const polling = poll();
-  const health = watchHealth(client, config, run.workflowId, (news) => view.note(describeNews(config, news)));
-  try {
-    const state = await final;
-    view.update(state, new Map());
-    return state;
-  } finally {
-    await Promise.all([polling, health.stop()]);
-    view.done();
-  }
-}
-
-function describeNews(config: GantryConfig, news: HealthNews): string {
-  switch (news.kind) {
-    case 'stuck':
-      return `gantry: ${news.error.message}`;
-    case 'restarted':
-      return `gantry: ${formatServiceRestart(config.clusterName, news.status, news.restart)}`;
-    case 'failed':
-      return `gantry: checking the run and its cluster service failed: ${news.error instanceof Error ? news.error.message : String(news.error)}`;
-  }
+export interface RunOptions extends SessionOptions {
+  /** `--param NAME=VALUE` overrides of the pipeline's params. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** `--no-cache`: run every task, reusing no earlier result. */
+  readonly isCacheDisabled?: boolean;
 }
 
 export async function runCommand(file: string, options: RunOptions, config: GantryConfig): Promise<number> {
-  // Syntax and schema first: bad input is reported before anything is started.
-  const draft: PipelineSpec = await loadPipelineFile(file);
-  const images = LOCAL_IMAGES.filter((name) =>
-    draft.tasks.some((t) => t.image === `gantry/${name}` || t.image.startsWith(`gantry/${name}:`)),
-  );
-  const client = await connectOrBringUp(config, images);
+  const params = options.params ?? {};
+  // Syntax, schema and params first: bad input is reported before anything is started.
+  const draft: PipelineSpec = applyParamOverrides(await loadPipelineFile(file), params);
+  const client = await connectOrBringUp(config, localImagesOf(draft));
   try {
-    // The cluster's nodes come from its service if it runs (restarted from its open runs if it ended),
-    // else from the local Docker engine. A stuck service stops the command before the run starts.
-    const resolveCluster = async () => {
-      const service = await openClusterService(client, config, {
-        fallbackSpec: () => defaultClusterSpec(config.clusterName),
-      });
-      if (service?.restart) {
-        process.stderr.write(
-          `gantry: ${formatServiceRestart(config.clusterName, service.endedAs, service.restart)}\n`,
-        );
-      }
-      return service!.spec;
-    };
-    const workers = options.detach
-      ? { started: [] as string[], cluster: await resolveCluster(), stop: async () => {} }
-      : await startEmbeddedWorkers(client, config, resolveCluster);
-    let run: Awaited<ReturnType<typeof startRun>>;
-    try {
+    return await startAndReport(client, config, options, async (cluster) => {
       // Second pass with the cluster's nodes: a task no node can hold is bad input too, and nothing starts.
-      const spec = await loadPipelineFile(file, { nodes: workers.cluster.nodes });
-      run = await startRun(client, config, spec);
-    } catch (err) {
-      await workers.stop();
-      throw err;
-    }
-    const startedAt = Date.now();
-    process.stderr.write(
-      `gantry: started run ${run.runId} (workflow ${run.workflowId})${workers.started.length ? `; workers in this process: ${workers.started.join(', ')}` : ''}\n`,
-    );
-    process.stderr.write(
-      `gantry: watch it at ${config.uiUrl}/namespaces/${config.namespace}/workflows/${run.workflowId}\n`,
-    );
-    if (options.detach) {
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify({ runId: run.runId, workflowId: run.workflowId })}\n`
-          : `${run.runId}\n`,
-      );
-      return ExitCode.Ok;
-    }
-
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts += 1;
-      if (interrupts > 1) process.exit(ExitCode.Interrupted);
-      process.stderr.write('\ngantry: cancelling the run (Ctrl-C again to leave it running)\n');
-      void run.handle.cancel();
-    };
-    process.on('SIGINT', onSigint);
-    try {
-      const state = await watch(client, config, run, startedAt);
-      process.stdout.write(`${formatRunSummary(state)}\n`);
-      if (options.json) process.stdout.write(`${JSON.stringify(toJsonResult(state))}\n`);
-      return state.status === 'succeeded' ? ExitCode.Ok : ExitCode.RunFailed;
-    } finally {
-      process.off('SIGINT', onSigint);
-      await workers.stop();
-    }
+      const spec = applyParamOverrides(await loadPipelineFile(file, { nodes: cluster.nodes }), params);
+      return startRun(client, config, spec, options.isCacheDisabled ? { isCacheDisabled: true } : {});
+    });
   } finally {
     await client.connection.close();
   }

@@ -76,6 +76,7 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
           namespace: config.namespace,
           taskQueue: config.controlTaskQueue,
           bundlePath,
+          artifactDir: config.artifactDir,
         }),
       );
     }
@@ -98,6 +99,7 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
           clusterName: cluster.name,
           node,
           logDir: config.logDir,
+          artifactDir: config.artifactDir,
           hostMountAllowlist: config.hostMountAllowlist,
           logLimitBytes: config.logLimitBytes,
         }),

@@ -1,14 +1,17 @@
-// The same diamond with the typed builder: `dependsOn` only accepts ids defined above it.
+// The same diamond with the typed builder: `dependsOn` takes the handles of tasks defined above it.
 import { definePipeline } from '../../pipeline/builder.js';
 
-const task = (script: string) => ({
+/** A task template: a shell script on busybox. */
+const sh = (script: string) => ({
   image: 'gantry/busybox',
   command: ['sh', '-c', script],
   resources: { cpu: 0.25, memoryMiB: 32 },
 });
 
-export default definePipeline('diamond-ts')
-  .task('a', task("echo 'hello from a' > /workspace/a.txt"))
-  .task('b', { ...task('tr a-z A-Z < /workspace/a.txt > /workspace/b.txt'), dependsOn: ['a'] })
-  .task('c', { ...task('rev < /workspace/a.txt > /workspace/c.txt'), dependsOn: ['a'] })
-  .task('d', { ...task('cat /workspace/b.txt /workspace/c.txt'), dependsOn: ['b', 'c'] });
+const p = definePipeline('diamond-ts');
+const a = p.task('a', sh("echo 'hello from a' > /workspace/a.txt"));
+const b = p.task('b', { ...sh('tr a-z A-Z < /workspace/a.txt > /workspace/b.txt'), dependsOn: [a] });
+const c = p.task('c', { ...sh('rev < /workspace/a.txt > /workspace/c.txt'), dependsOn: [a] });
+p.task('d', { ...sh('cat /workspace/b.txt /workspace/c.txt'), dependsOn: [b, c] });
+
+export default p;

@@ -1,35 +1,20 @@
-"""evaluate MODEL...: the fan-in. Scores every trained model on the held-out test set, picks the best by
-validation accuracy (ties: the simpler model, in the order given), writes report.json and prints a table.
+"""evaluate: the fan-in. Env METRICS is `{{ tasks.train.outputs.metrics }}`: a JSON array, in foreach item
+order, of each train item's `metrics` (itself a JSON string). Picks the best model by validation accuracy
+(ties: the earlier in the list, so list simpler models first), prints the evaluation table and writes the
+output parameters `best_model` and `best_accuracy` (the best model's validation accuracy).
 """
-import sys
+from common import env_metrics, write_output
 
-from common import accuracy, f1, fail, load_json, load_npy, load_npz, save_json
-from models import MODELS
-
-names = sys.argv[1:]
-unknown = [n for n in names if n not in MODELS]
-if not names or unknown:
-    fail(f"usage: evaluate.py MODEL..., with MODEL in {', '.join(MODELS)}; unknown: {unknown}")
-
-X_test, y_test = load_npy("split/X_test.npy"), load_npy("split/y_test.npy")
-rows = []
-for name in names:
-    metrics = load_json(f"models/{name}/metrics.json")
-    predicted = MODELS[name][1](load_npz(f"models/{name}/params.npz"), X_test)
-    rows.append({**metrics, "test_accuracy": accuracy(y_test, predicted), "test_f1": f1(y_test, predicted)})
-
-best = max(rows, key=lambda r: (r["val_accuracy"], -names.index(r["model"])))
-report = {
-    "best_model": best["model"],
-    "selected_by": "val_accuracy",
-    "test_samples": int(len(y_test)),
-    "models": rows,
-}
-save_json("report.json", report)
+rows = env_metrics()
+best_index = max(range(len(rows)), key=lambda i: (rows[i]["val_accuracy"], -i))
+best = rows[best_index]
 
 print(f"{'model':<8} {'train acc':>9} {'val acc':>8} {'test acc':>9} {'test F1':>8} {'fit s':>6}")
-for r in rows:
-    mark = "  <- best" if r is best else ""
+for i, r in enumerate(rows):
+    mark = "  <- best" if i == best_index else ""
     print(f"{r['model']:<8} {r['train_accuracy']:>9.4f} {r['val_accuracy']:>8.4f} {r['test_accuracy']:>9.4f} "
           f"{r['test_f1']:>8.4f} {r['fit_seconds']:>6.2f}{mark}")
 print(f"best by validation accuracy: {best['model']} ({best['title']}), test accuracy {best['test_accuracy']:.4f}")
+
+write_output("best_model", best["model"])
+write_output("best_accuracy", repr(best["val_accuracy"]))

@@ -4,7 +4,7 @@
     predict(params, X) -> labels in {0, 1}
 
 Hyperparameters that need choosing (ridge's lambda, k for k-NN) are chosen on the validation set; the test set
-is only ever seen by evaluate.
+is scored for the report but never chooses anything.
 """
 import numpy as np
 

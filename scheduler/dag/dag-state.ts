@@ -1,40 +1,46 @@
 /**
- * DAG readiness, Meson-style: every task keeps a counter of dependencies not yet succeeded; completing a
- * task decrements its dependents' counters (O(out-degree)) and a task whose counter reaches zero becomes
- * ready. A failed or cancelled task skips its whole downstream cone (O(size of the cone)), recording the
- * ancestor that caused it. Creation is O(V + E) and checks the graph is acyclic (Kahn's algorithm).
+ * DAG readiness, Meson-style, with Airflow's trigger rules: every task counts its upstream tasks'
+ * outcomes (succeeded, failed, skipped, done); completing a task updates its dependents' counters and asks
+ * each pending dependent's rule (trigger-rules.ts) whether it is now ready, skipped, or still waiting.
+ * A task skipped by its rule is itself a skipped upstream for its own dependents, so a failure skips the
+ * cone of allSucceeded tasks below it while an allDone task downstream still runs.
+ *
+ * Cost: creation is O(V + E) and checks the graph is acyclic (Kahn's algorithm); a completion is
+ * O(out-degree) plus O(out-degree) per task it skips in cascade, each task being skipped at most once.
  *
  * The state is plain JSON (it lives in a Temporal workflow and may be returned from queries) and the
  * transitions mutate it in place: they are deterministic, free of I/O, clocks and randomness, and order
  * everything by declaration order in the spec.
  */
-import type { PipelineSpec } from '../../pipeline/schema.js';
+import { TRIGGER_RULES, type TaskSpec, type TriggerRule } from '../../pipeline/schema.js';
 import { IllegalTaskTransitionError, InvalidDagError, UnknownTaskError } from './errors.js';
+import { isTerminal, TaskStatus } from './task-status.js';
+import { DEFAULT_TRIGGER_RULE, evaluateTrigger } from './trigger-rules.js';
 
-export const TASK_STATUSES = [
-  'pending',
-  'ready',
-  'running',
-  'succeeded',
-  'failed',
-  'skipped',
-  'cancelled',
-] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-export type TaskOutcome = 'succeeded' | 'failed' | 'cancelled';
+export { TaskStatus } from './task-status.js';
+
+/** What the shell reports for a running task; 'skipped' means its `when` condition was false. */
+export type TaskOutcome = 'succeeded' | 'cached' | 'failed' | 'skipped' | 'cancelled';
 export type DagOutcome = 'succeeded' | 'failed' | 'cancelled' | 'running';
 
-const TERMINAL: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+/** Why a task was skipped: its trigger rule became false when `upstream` finished, or its own `when`. */
+export type SkipReason =
+  | { readonly kind: 'trigger'; readonly upstream: string; readonly rule: TriggerRule }
+  | { readonly kind: 'when' };
 
 export interface DagTaskState {
   /** Position in the spec's task list; the tie-breaker for every ordering. */
   readonly index: number;
   status: TaskStatus;
-  /** Dependencies that have not succeeded yet. */
-  remainingDependencies: number;
+  readonly trigger: TriggerRule;
+  /** Distinct upstream tasks, and how many of them ended which way (cached counts as succeeded, cancelled as failed). */
+  readonly upstream: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  done: number;
   readonly dependents: readonly string[];
-  /** For a skipped task: the failed or cancelled ancestor that caused the skip. */
-  skippedBecause?: string;
+  skippedBecause?: SkipReason;
 }
 
 export interface DagState {
@@ -45,17 +51,40 @@ export interface DagState {
   ready: string[];
 }
 
-export function createDagState(spec: Pick<PipelineSpec, 'tasks'>): DagState {
+/** The fields of a task the DAG reads; a parsed PipelineSpec's tasks have them all. */
+export type DagTaskInput = Pick<TaskSpec, 'id' | 'dependsOn'> & { readonly trigger?: TriggerRule };
+
+export interface SkippedTask {
+  readonly id: string;
+  readonly because: SkipReason;
+}
+
+export interface CompletionEffects {
+  /** Dependents that became ready, in declaration order. */
+  readonly ready: readonly string[];
+  /** Downstream tasks their rule skipped (directly or in cascade), in declaration order. */
+  readonly skipped: readonly SkippedTask[];
+}
+
+export function createDagState(spec: { readonly tasks: readonly DagTaskInput[] }): DagState {
   const tasks: Record<string, DagTaskState> = {};
   const dependents = new Map<string, string[]>();
   spec.tasks.forEach((task, index) => {
     if (Object.hasOwn(tasks, task.id))
       throw new InvalidDagError(`task "${task.id}" is defined twice`, [task.id]);
+    const trigger = task.trigger ?? DEFAULT_TRIGGER_RULE;
+    if (!(TRIGGER_RULES as readonly string[]).includes(trigger))
+      throw new InvalidDagError(`task "${task.id}" has unknown trigger rule "${trigger}"`, [task.id]);
     dependents.set(task.id, []);
     tasks[task.id] = {
       index,
-      status: 'pending',
-      remainingDependencies: new Set(task.dependsOn).size,
+      status: TaskStatus.Pending,
+      trigger,
+      upstream: new Set(task.dependsOn).size,
+      succeeded: 0,
+      failed: 0,
+      skipped: 0,
+      done: 0,
       dependents: [],
     };
   });
@@ -70,44 +99,66 @@ export function createDagState(spec: Pick<PipelineSpec, 'tasks'>): DagState {
   for (const [id, list] of dependents) tasks[id] = { ...taskState({ tasks }, id), dependents: list };
   const state: DagState = { order: spec.tasks.map((task) => task.id), tasks, ready: [] };
   assertAcyclic(state);
-  for (const id of state.order) if (taskState(state, id).remainingDependencies === 0) markReady(state, id);
+  for (const id of state.order) if (taskState(state, id).upstream === 0) markReady(state, id);
   return state;
 }
 
 /** Marks every ready task running and returns their ids in declaration order. */
 export function takeReady(state: DagState): string[] {
-  const taken = [...state.ready].sort((a, b) => taskState(state, a).index - taskState(state, b).index);
-  for (const id of taken) taskState(state, id).status = 'running';
+  const taken = [...state.ready].sort(byIndex(state));
+  for (const id of taken) taskState(state, id).status = TaskStatus.Running;
   state.ready = [];
   return taken;
-}
-
-export interface CompletionEffects {
-  /** Dependents that became ready, in declaration order. */
-  readonly ready: readonly string[];
-  /** Downstream tasks skipped because this one failed or was cancelled, in declaration order. */
-  readonly skipped: readonly string[];
 }
 
 /** Records the outcome of a running task; throws IllegalTaskTransitionError for a task that is not running. */
 export function completeTask(state: DagState, id: string, outcome: TaskOutcome): CompletionEffects {
   const task = taskState(state, id);
-  if (task.status !== 'running') throw new IllegalTaskTransitionError(id, task.status, outcome);
+  if (task.status !== TaskStatus.Running) throw new IllegalTaskTransitionError(id, task.status, outcome);
   task.status = outcome;
-  const byIndex = (a: string, b: string): number => taskState(state, a).index - taskState(state, b).index;
-  if (outcome === 'succeeded') {
-    const ready: string[] = [];
-    for (const dependent of task.dependents) {
-      const next = taskState(state, dependent);
-      next.remainingDependencies -= 1;
-      if (next.remainingDependencies === 0 && next.status === 'pending') {
-        markReady(state, dependent);
-        ready.push(dependent);
+  if (outcome === 'skipped') task.skippedBecause = { kind: 'when' };
+  const ready: string[] = [];
+  const skipped: SkippedTask[] = [];
+  // A worklist rather than recursion: a long chain of cascading skips must not exhaust the stack.
+  const finished: { readonly id: string; readonly kind: Counter }[] = [{ id, kind: COUNTED_AS[outcome] }];
+  for (let head = 0; head < finished.length; head++) {
+    const { id: upstreamId, kind } = finished[head] ?? { id, kind: COUNTED_AS[outcome] };
+    for (const dependentId of taskState(state, upstreamId).dependents) {
+      const dependent = taskState(state, dependentId);
+      dependent[kind] += 1;
+      dependent.done += 1;
+      // Ready, running, finished or cancelled tasks have had their rule decided already.
+      if (dependent.status !== TaskStatus.Pending) continue;
+      const decision = evaluateTrigger(dependent.trigger, dependent);
+      if (decision === 'ready') {
+        markReady(state, dependentId);
+        ready.push(dependentId);
+      } else if (decision === 'skip') {
+        const because: SkipReason = { kind: 'trigger', upstream: upstreamId, rule: dependent.trigger };
+        dependent.status = TaskStatus.Skipped;
+        dependent.skippedBecause = because;
+        skipped.push({ id: dependentId, because });
+        finished.push({ id: dependentId, kind: 'skipped' });
       }
     }
-    return { ready: ready.sort(byIndex), skipped: [] };
   }
-  return { ready: [], skipped: skipDownstream(state, id).sort(byIndex) };
+  const order = byIndex(state);
+  return { ready: ready.sort(order), skipped: skipped.sort((a, b) => order(a.id, b.id)) };
+}
+
+/**
+ * Follows a skipped task's causes upstream to the task whose outcome started the cascade: a failed or
+ * cancelled task for allSucceeded chains, a task skipped by its `when`, or the task itself for a `when` skip.
+ * Undefined for a task that is not skipped.
+ */
+export function skipOrigin(state: DagState, id: string): string | undefined {
+  let current = id;
+  for (let because = taskState(state, id).skippedBecause; because !== undefined;) {
+    if (because.kind === 'when') return current;
+    current = because.upstream;
+    because = taskState(state, current).skippedBecause;
+  }
+  return current === id ? undefined : current;
 }
 
 /**
@@ -115,22 +166,25 @@ export function completeTask(state: DagState, id: string, outcome: TaskOutcome):
  * running tasks stay running until the shell reports them with completeTask(…, 'cancelled').
  */
 export function cancelDag(state: DagState): string[] {
-  const cancelled = state.order.filter((id) => ['pending', 'ready'].includes(taskState(state, id).status));
-  for (const id of cancelled) taskState(state, id).status = 'cancelled';
+  const cancelled = state.order.filter((id) => {
+    const status = taskState(state, id).status;
+    return status === TaskStatus.Pending || status === TaskStatus.Ready;
+  });
+  for (const id of cancelled) taskState(state, id).status = TaskStatus.Cancelled;
   state.ready = [];
   return cancelled;
 }
 
 export function isDagFinished(state: DagState): boolean {
-  return state.order.every((id) => TERMINAL.has(taskState(state, id).status));
+  return state.order.every((id) => isTerminal(taskState(state, id).status));
 }
 
 /** 'running' until every task is terminal; then 'failed' if any task failed, else 'cancelled' if any was, else 'succeeded'. */
 export function dagOutcome(state: DagState): DagOutcome {
   if (!isDagFinished(state)) return 'running';
   const statuses = new Set(state.order.map((id) => taskState(state, id).status));
-  if (statuses.has('failed')) return 'failed';
-  if (statuses.has('cancelled')) return 'cancelled';
+  if (statuses.has(TaskStatus.Failed)) return 'failed';
+  if (statuses.has(TaskStatus.Cancelled)) return 'cancelled';
   return 'succeeded';
 }
 
@@ -138,25 +192,23 @@ export function taskStatus(state: DagState, id: string): TaskStatus {
   return taskState(state, id).status;
 }
 
-function skipDownstream(state: DagState, origin: string): string[] {
-  const skipped: string[] = [];
-  const stack = [...taskState(state, origin).dependents];
-  while (stack.length > 0) {
-    const id = stack.pop() ?? '';
-    const task = taskState(state, id);
-    // A dependent cannot have started (one of its dependencies never succeeded); one already skipped
-    // keeps the ancestor that skipped it first, and its cone is already skipped.
-    if (task.status !== 'pending') continue;
-    task.status = 'skipped';
-    task.skippedBecause = origin;
-    skipped.push(id);
-    stack.push(...task.dependents);
-  }
-  return skipped;
+type Counter = 'succeeded' | 'failed' | 'skipped';
+
+/** Which counter of its dependents a finished task feeds. */
+const COUNTED_AS: Readonly<Record<TaskOutcome, Counter>> = {
+  succeeded: 'succeeded',
+  cached: 'succeeded',
+  failed: 'failed',
+  cancelled: 'failed',
+  skipped: 'skipped',
+};
+
+function byIndex(state: DagState): (a: string, b: string) => number {
+  return (a, b) => taskState(state, a).index - taskState(state, b).index;
 }
 
 function markReady(state: DagState, id: string): void {
-  taskState(state, id).status = 'ready';
+  taskState(state, id).status = TaskStatus.Ready;
   state.ready.push(id);
 }
 
@@ -167,7 +219,7 @@ function taskState(state: Pick<DagState, 'tasks'>, id: string): DagTaskState {
 }
 
 function assertAcyclic(state: DagState): void {
-  const remaining = new Map(state.order.map((id) => [id, taskState(state, id).remainingDependencies]));
+  const remaining = new Map(state.order.map((id) => [id, taskState(state, id).upstream]));
   const queue = state.order.filter((id) => remaining.get(id) === 0);
   for (let head = 0; head < queue.length; head++) {
     for (const dependent of taskState(state, queue[head] ?? '').dependents) {

@@ -39,3 +39,15 @@ export class InvalidDagError extends SchedulerError {
     this.taskIds = taskIds;
   }
 }
+
+/** planSlices called with a count or limit that is not a (positive) integer. */
+export class InvalidSlicePlanError extends SchedulerError {
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, expected: string, options?: { cause?: unknown }) {
+    super(`foreach slices: ${field} must be ${expected}, got ${String(value)}`, options);
+    this.field = field;
+    this.value = value;
+  }
+}

@@ -8,71 +8,11 @@ import { DefaultLogger } from '@temporalio/worker';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ContainerRuntime, ContainerSpec, ContainerState } from '../../activities/docker-runtime.js';
-import { ImageNotFoundError } from '../../activities/errors.js';
+import { createFsArtifactStore } from '../../activities/fs-artifact-store.js';
 import { createActivities } from '../../activities/index.js';
 import type { RunContainerInput } from '../../activities/types.js';
-
-class FakeRuntime implements ContainerRuntime {
-  images = new Set<string>(['gantry/busybox']);
-  isPullable = true;
-  exitCode = 0;
-  isOomKilled = false;
-  leftovers: ContainerState[] = [];
-  readonly calls: string[] = [];
-  readonly created: ContainerSpec[] = [];
-  async hasImage(image: string) {
-    return this.images.has(image);
-  }
-  async pullImage(image: string) {
-    this.calls.push(`pull ${image}`);
-    if (!this.isPullable) throw new ImageNotFoundError(image, 'pull access denied');
-    this.images.add(image);
-  }
-  async createContainer(spec: ContainerSpec) {
-    this.created.push(spec);
-    this.calls.push(`create ${spec.name}`);
-    return `id-${this.created.length}`;
-  }
-  async startContainer(id: string) {
-    this.calls.push(`start ${id}`);
-  }
-  async waitContainer() {
-    return this.exitCode;
-  }
-  async inspectContainer(id: string): Promise<ContainerState> {
-    return {
-      id,
-      name: id,
-      isRunning: false,
-      exitCode: this.exitCode,
-      isOomKilled: this.isOomKilled,
-      labels: {},
-    };
-  }
-  async findContainers() {
-    return this.leftovers;
-  }
-  output = ['hello from the fake\n'];
-  async attachOutput(_id: string, sink: Writable) {
-    for (const chunk of this.output) sink.write(chunk);
-    return { ended: Promise.resolve() };
-  }
-  async killContainer(id: string) {
-    this.calls.push(`kill ${id}`);
-  }
-  async removeContainer(id: string) {
-    this.calls.push(`remove ${id}`);
-  }
-  async removeVolume(name: string) {
-    this.calls.push(`remove volume ${name}`);
-  }
-  async info() {
-    return { cpus: 2, memoryBytes: 2 ** 31, name: 'fake' };
-  }
-}
+import { FakeRuntime } from './fake-runtime.js';
 
 function makeInput(overrides: Partial<RunContainerInput> = {}): RunContainerInput {
   return {
@@ -111,6 +51,7 @@ describe('runContainer', () => {
   const run = (input: RunContainerInput, attempt = 1, allowlist: string[] = [], logLimitBytes?: number) => {
     const activities = createActivities({
       runtime,
+      store: createFsArtifactStore(path.join(logDir, 'artifacts')),
       nodeId: 'n1',
       logDir,
       hostMountAllowlist: allowlist,

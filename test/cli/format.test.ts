@@ -38,13 +38,21 @@ describe('run rendering', () => {
       status: 'failed',
       runId: 'p-1',
       tasks: {
-        a: { status: 'failed', attempts: 3, exitCode: 7, node: 'n1', error: 'task "a" exited with code 7' },
+        a: {
+          status: 'failed',
+          attempts: 3,
+          exitCode: 7,
+          node: 'n1',
+          error: 'task "a" exited with code 7',
+          outputs: {},
+        },
         b: {
           status: 'skipped',
           attempts: 0,
           exitCode: null,
           node: null,
           error: 'skipped: upstream task "a" failed',
+          outputs: {},
         },
       },
     });

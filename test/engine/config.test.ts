@@ -11,6 +11,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps artifacts under GANTRY_HOME unless GANTRY_ARTIFACT_DIR says otherwise', () => {
+    expect(loadConfig({ GANTRY_HOME: '/srv/gantry' }).artifactDir).toBe('/srv/gantry/artifacts');
+    expect(loadConfig({ GANTRY_HOME: '/srv/gantry', GANTRY_ARTIFACT_DIR: '/mnt/blobs' }).artifactDir).toBe(
+      '/mnt/blobs',
+    );
+  });
+
   it('names the variable and the value it cannot use', () => {
     expect(() => loadConfig({ GANTRY_LOG_RETENTION_DAYS: '-1' })).toThrow(
       new InvalidConfigError('GANTRY_LOG_RETENTION_DAYS: expected a positive number, got "-1"'),

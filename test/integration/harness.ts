@@ -94,6 +94,7 @@ export async function startTestCluster(
       namespace: config.namespace,
       taskQueue: config.controlTaskQueue,
       bundlePath,
+      artifactDir: config.artifactDir,
     });
   const workers: Worker[] = [
     await newControlWorker(),
@@ -105,6 +106,7 @@ export async function startTestCluster(
           clusterName: name,
           node,
           logDir: config.logDir,
+          artifactDir: config.artifactDir,
           hostMountAllowlist: [],
           ...(logLimitBytes === undefined ? {} : { logLimitBytes }),
         }),

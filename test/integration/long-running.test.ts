@@ -168,6 +168,7 @@ describe('a long-lived cluster service', () => {
     // The node worker lives through the whole test: what is replaced is the workflow side.
     nodeWorker = await createNodeWorker({
       connection,
+      artifactDir: config.artifactDir,
       namespace: config.namespace,
       clusterName: spec.name,
       node: spec.nodes[0]!,

@@ -37,7 +37,11 @@ describe('parsePipeline on a valid pipeline', () => {
       mounts: [],
       constraints: [],
       tier: 'flex',
+      outputs: { parameters: [], artifacts: [] },
+      inputs: { artifacts: [] },
+      trigger: 'allSucceeded',
     });
+    expect(spec.params).toEqual({});
   });
 
   it('accepts its own output again unchanged', () => {
@@ -139,7 +143,11 @@ describe('parsePipeline on field mistakes', () => {
       'tasks[0].resources.memoryMiB: expected integer, got 1.5',
     ],
     ['a wrongly typed image', makeTask('a', { image: 42 }), 'tasks[0].image: expected string, got 42'],
-    ['a missing image', { id: 'a' }, 'tasks[0].image: is required (expected string)'],
+    [
+      'neither an image nor a sub-pipeline',
+      { id: 'a' },
+      'tasks[0]: task "a" needs "image" (a container) or "pipeline" (a sub-pipeline)',
+    ],
     ['an empty image', makeTask('a', { image: '' }), 'tasks[0].image: must not be empty, got ""'],
     [
       'an empty command',

@@ -8,6 +8,7 @@ import {
   createDagState,
   dagOutcome,
   isDagFinished,
+  skipOrigin,
   takeReady,
   taskStatus,
   type DagState,
@@ -120,9 +121,18 @@ describe('completeTask', () => {
   ] as const)('skips the whole downstream of a %s task, recording it as the cause', (outcome, dag) => {
     const state = createDagState(makeSpec({ a: [], b: ['a'], c: [], d: ['b', 'c'], e: ['d'] }));
     takeReady(state);
-    expect(completeTask(state, 'a', outcome)).toEqual({ ready: [], skipped: ['b', 'd', 'e'] });
+    const because = (upstream: string) => ({ kind: 'trigger', upstream, rule: 'allSucceeded' });
+    expect(completeTask(state, 'a', outcome)).toEqual({
+      ready: [],
+      skipped: [
+        { id: 'b', because: because('a') },
+        { id: 'd', because: because('b') },
+        { id: 'e', because: because('d') },
+      ],
+    });
     expect(statuses(state)).toEqual({ a: outcome, b: 'skipped', c: 'running', d: 'skipped', e: 'skipped' });
-    expect(state.tasks['e']?.skippedBecause).toBe('a');
+    expect(state.tasks['e']?.skippedBecause).toEqual(because('d'));
+    expect(skipOrigin(state, 'e')).toBe('a');
     expect(dagOutcome(state)).toBe('running');
     completeTask(state, 'c', 'succeeded');
     expect([isDagFinished(state), dagOutcome(state)]).toEqual([true, dag]);
@@ -133,7 +143,11 @@ describe('completeTask', () => {
     takeReady(state);
     completeTask(state, 'b', 'failed');
     expect(completeTask(state, 'a', 'failed')).toEqual({ ready: [], skipped: [] });
-    expect(state.tasks['c']?.skippedBecause).toBe('b');
+    expect(state.tasks['c']?.skippedBecause).toEqual({
+      kind: 'trigger',
+      upstream: 'b',
+      rule: 'allSucceeded',
+    });
   });
 
   it('reports failed over cancelled when both happened', () => {
@@ -291,7 +305,7 @@ describe('dag-state on random DAGs', () => {
     );
   });
 
-  it('records a failed or cancelled ancestor as the cause of every skip', () => {
+  it('traces every skip back to a failed or cancelled ancestor', () => {
     fc.assert(
       fc.property(randomRun, ({ graph, outcomes, picks }) => {
         const spec = makeSpec(Object.fromEntries(graph.map((deps, i) => [`t${i}`, deps])));
@@ -307,8 +321,11 @@ describe('dag-state on random DAGs', () => {
           return seen;
         };
         for (const id of final.order.filter((t) => taskStatus(final, t) === 'skipped')) {
-          const cause = final.tasks[id]?.skippedBecause;
-          expect(cause).toBeDefined();
+          const because = final.tasks[id]?.skippedBecause;
+          expect(because).toMatchObject({ kind: 'trigger', rule: 'allSucceeded' });
+          const upstream = because?.kind === 'trigger' ? because.upstream : '';
+          expect(spec.tasks.find((t) => t.id === id)?.dependsOn).toContain(upstream);
+          const cause = skipOrigin(final, id);
           expect(ancestors(id).has(cause!)).toBe(true);
           expect(['failed', 'cancelled']).toContain(taskStatus(final, cause!));
         }

@@ -1,0 +1,150 @@
+/**
+ * A container as the activity wants it, and its pure translation into Docker's create options: kept apart
+ * from the runtime so that what Gantry asks Docker for (limits, hardening, GPUs) is testable without one.
+ */
+import type Docker from 'dockerode';
+import path from 'node:path';
+import { Label, WORKSPACE_MOUNT_PATH, containerName, workspaceVolumeName } from '../common/names.js';
+import { HostMountNotAllowedError } from './errors.js';
+import type { RunContainerInput } from './types.js';
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly workingDir?: string;
+  readonly user?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly pidsLimit: number;
+  readonly nofileLimit: number;
+  readonly network: 'bridge' | 'none';
+  readonly volumes: readonly { readonly name: string; readonly target: string }[];
+  readonly binds: readonly {
+    readonly hostPath: string;
+    readonly target: string;
+    readonly readOnly: boolean;
+  }[];
+  readonly cpuset?: { readonly cpus: string; readonly shares: number };
+  /** Bounds Docker's own copy of the output while the container runs (Gantry keeps as much in its log). */
+  readonly logLimitBytes: number;
+  /** NVIDIA device ids (indexes or UUIDs) handed to the container. */
+  readonly gpus?: readonly string[];
+}
+
+export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+  return {
+    name: spec.name,
+    Image: spec.image,
+    // Kubernetes semantics: `command` replaces the entrypoint, `args` the image's CMD.
+    ...(spec.command ? { Entrypoint: [...spec.command], Cmd: [...(spec.args ?? [])] } : {}),
+    ...(!spec.command && spec.args ? { Cmd: [...spec.args] } : {}),
+    Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+    ...(spec.user ? { User: spec.user } : {}),
+    Labels: { ...spec.labels },
+    Tty: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: {
+      NanoCpus: Math.round(spec.cpu * 1e9),
+      Memory: spec.memoryMiB * 1024 * 1024,
+      // Equal to Memory: no swap, so an over-limit task is OOM-killed instead of thrashing the host.
+      MemorySwap: spec.memoryMiB * 1024 * 1024,
+      PidsLimit: spec.pidsLimit,
+      Ulimits: [{ Name: 'nofile', Soft: spec.nofileLimit, Hard: spec.nofileLimit }],
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+      Privileged: false,
+      NetworkMode: spec.network,
+      Mounts: [
+        ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target })),
+        ...spec.binds.map((b) => ({
+          Type: 'bind' as const,
+          Source: b.hostPath,
+          Target: b.target,
+          ReadOnly: b.readOnly,
+        })),
+      ],
+      ...(spec.cpuset ? { CpusetCpus: spec.cpuset.cpus, CpuShares: spec.cpuset.shares } : {}),
+      // The devices the scheduler assigned, by id: `Count` would let Docker pick, and two tasks could
+      // then share a GPU the scheduler thought it had given to one of them.
+      ...(spec.gpus && spec.gpus.length > 0
+        ? { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: [...spec.gpus], Capabilities: [['gpu']] }] }
+        : {}),
+      // A chatty task must not fill the host's disk through dockerd's log files either: two files of
+      // the cap each, so the cap's worth of output is always there for the follower to read.
+      LogConfig: {
+        Type: 'json-file',
+        Config: {
+          'max-size': `${Math.max(1, Math.ceil(spec.logLimitBytes / 1024))}k`,
+          'max-file': '2',
+        },
+      },
+    },
+  };
+}
+
+function isUnder(hostPath: string, allowed: string): boolean {
+  const rel = path.relative(path.resolve(allowed), path.resolve(hostPath));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** The container for one attempt of a task; refuses host mounts outside the allowlist. */
+export function toContainerSpec(
+  input: RunContainerInput,
+  attempt: number,
+  allowlist: readonly string[],
+  logLimitBytes: number,
+): ContainerSpec {
+  for (const mount of input.mounts) {
+    if (!allowlist.some((allowed) => isUnder(mount.hostPath, allowed)))
+      throw new HostMountNotAllowedError(mount.hostPath, allowlist);
+  }
+  const cpuset = input.cpuset;
+  return {
+    name: containerName(input.runId, input.taskId, attempt),
+    image: input.image,
+    ...(input.command ? { command: input.command } : {}),
+    ...(input.args ? { args: input.args } : {}),
+    env: {
+      ...input.env,
+      GANTRY_RUN_ID: input.runId,
+      GANTRY_TASK_ID: input.taskId,
+      GANTRY_ATTEMPT: String(attempt),
+      GANTRY_WORKSPACE: WORKSPACE_MOUNT_PATH,
+    },
+    ...(input.workingDir ? { workingDir: input.workingDir } : {}),
+    ...(input.user ? { user: input.user } : {}),
+    labels: {
+      [Label.Run]: input.runId,
+      [Label.Task]: input.taskId,
+      [Label.Attempt]: String(attempt),
+      [Label.Pipeline]: input.pipeline,
+      [Label.Node]: input.nodeId,
+    },
+    cpu: input.cpu,
+    memoryMiB: input.memoryMiB,
+    pidsLimit: input.pidsLimit,
+    nofileLimit: input.nofileLimit,
+    network: input.network,
+    volumes: [{ name: workspaceVolumeName(input.runId), target: WORKSPACE_MOUNT_PATH }],
+    binds: input.mounts.map((m) => ({ hostPath: m.hostPath, target: m.containerPath, readOnly: m.readOnly })),
+    logLimitBytes,
+    ...(input.gpus && input.gpus.length > 0 ? { gpus: input.gpus } : {}),
+    ...(cpuset
+      ? {
+          cpuset: {
+            cpus: [...cpuset.exclusiveCores, ...(cpuset.fragment ? [cpuset.fragment.core] : [])].join(','),
+            shares: Math.max(
+              2,
+              Math.round(1024 * (cpuset.exclusiveCores.length + (cpuset.fragment?.share ?? 0))),
+            ),
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * `gantry rerun`: a new run of an earlier run's pipeline, with the same params, that takes every task
+ * the earlier run finished well from it instead of running it again. The earlier run's input comes from
+ * its history (`fetchRunInput`); which tasks are taken is a pure decision (`selectReuse`).
+ */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { fromPayloadsAtIndex } from '@temporalio/common';
+import type { TaskSpec } from '../pipeline/schema.js';
+import type { ReusedTask, RunPipelineInput, RunState, TaskStatus } from '../workflows/definitions.js';
+import { GantryEngineError } from './errors.js';
+
+/** What the reuse decision reads of a pipeline: its tasks' ids and edges, in declaration order. */
+export interface TaskGraph {
+  readonly tasks: readonly Pick<TaskSpec, 'id' | 'dependsOn'>[];
+}
+
+const REUSABLE: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['succeeded', 'cached']);
+
+/** `taskId` and every task that depends on it, directly or through others. O(tasks + edges). */
+export function downstreamOf(spec: TaskGraph, taskId: string): Set<string> {
+  const dependents = new Map<string, string[]>();
+  for (const task of spec.tasks)
+    for (const upstream of task.dependsOn)
+      dependents.set(upstream, [...(dependents.get(upstream) ?? []), task.id]);
+  const seen = new Set<string>();
+  const stack = [taskId];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(dependents.get(id) ?? []));
+  }
+  return seen;
+}
+
+/**
+ * The tasks a rerun of `finalState`'s run takes from it: each one that succeeded or was cached there, unless
+ * it is `from` or downstream of `from`; the rest run again. Keys in the spec's task order. `from` must name
+ * a task of `spec` (the caller reports an unknown one to the user).
+ */
+export function selectReuse(
+  spec: TaskGraph,
+  finalState: Pick<RunState, 'runId' | 'tasks'>,
+  from?: string,
+): Record<string, ReusedTask> {
+  if (from !== undefined && !spec.tasks.some((t) => t.id === from))
+    throw new RangeError(`selectReuse: "${from}" is not a task of the pipeline`);
+  const rerun = from === undefined ? new Set<string>() : downstreamOf(spec, from);
+  const reuse: Record<string, ReusedTask> = {};
+  for (const { id } of spec.tasks) {
+    const task = finalState.tasks[id];
+    if (!task || !REUSABLE.has(task.status) || rerun.has(id)) continue;
+    reuse[id] = {
+      fromRun: finalState.runId,
+      outputs: task.outputs ?? {},
+      artifacts: task.artifacts ?? {},
+      ...(task.foreach === undefined ? {} : { foreach: task.foreach }),
+    };
+  }
+  return reuse;
+}
+
+/**
+ * What the run's latest execution was started with (after a continue-as-new, that execution's input: the
+ * same spec and params, plus the carried progress), decoded with the client's data converter and codecs.
+ */
+export async function fetchRunInput(client: Client, handle: WorkflowHandle): Promise<RunPipelineInput> {
+  const history = await handle.fetchHistory();
+  const started = history.events?.find(
+    (e) => e.workflowExecutionStartedEventAttributes,
+  )?.workflowExecutionStartedEventAttributes;
+  const { payloadConverter, payloadCodecs } = client.workflow.options.loadedDataConverter;
+  let payloads = started?.input?.payloads ?? [];
+  // Codecs encode in order, so they decode in reverse.
+  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  const input =
+    payloads.length > 0 ? fromPayloadsAtIndex<RunPipelineInput>(payloadConverter, 0, payloads) : undefined;
+  if (!input?.spec || typeof input.runId !== 'string')
+    throw new GantryEngineError(`${handle.workflowId}: its history holds no pipeline run input`);
+  return input;
+}

@@ -1,0 +1,138 @@
+/**
+ * A workflow's side of the placement protocol with the cluster service: send a request, wait for the
+ * decision signal, release the reservation, take preemptions. Used by runs and foreach slices alike.
+ * Signals to a service that is gone are sent again after a growing pause, until the next gantry command
+ * has restarted it from what the open workflows hold (heldPlacements), where a repeat is a no-op.
+ */
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  type HeldPlacement,
+  type PlacementDecision,
+  type PlacementRequest,
+  heldPlacementsQuery,
+  placementDecidedSignal,
+  preemptTaskSignal,
+  releasePlacementSignal,
+  releaseRunSignal,
+  requestPlacementSignal,
+} from '../definitions.js';
+import { EVENTS_PER_SIGNAL_RETRY, type HistoryBudget } from './history-budget.js';
+
+const SIGNAL_RETRY_FIRST_MS = 1_000;
+const SIGNAL_RETRY_MAX_MS = 30_000;
+
+export interface ClusterLink {
+  /** Sends the request (held until released) and waits for the service's decision. */
+  place(request: PlacementRequest): Promise<PlacementDecision>;
+  /** Gives the reservation back; never cancelled, so a cancelled run still releases. */
+  release(taskId: string, key: string): Promise<void>;
+  /** Gives back everything of this workflow; a service that is gone holds nothing of it anyway. */
+  releaseAll(): Promise<void>;
+  /** Runs one attempt in a scope a preemption of `taskId` cancels; returns the preemption reason if it did. */
+  preemptible<T>(taskId: string, attempt: () => Promise<T>): Promise<T>;
+  /** The reason `taskId` was last preempted, taken (cleared) by this call. */
+  takePreemption(taskId: string): string | undefined;
+  /** Marks when the task started, for the held-placements answer. */
+  noteStarted(taskId: string, at: number): void;
+}
+
+export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget): ClusterLink {
+  const cluster = getExternalWorkflowHandle(clusterWorkflowId);
+  const decisions = new Map<string, PlacementDecision>();
+  const scopes = new Map<string, CancellationScope>();
+  const preemptions = new Map<string, string>();
+  const startedAt = new Map<string, number>();
+  // Task id → the request sent and not yet given back: what a restarted cluster service is rebuilt from.
+  const held = new Map<string, PlacementRequest>();
+
+  setHandler(placementDecidedSignal, ({ taskId, decision }) => void decisions.set(taskId, decision));
+  setHandler(preemptTaskSignal, ({ taskId, reason }) => {
+    const scope = scopes.get(taskId);
+    if (!scope) return;
+    preemptions.set(taskId, reason);
+    scope.cancel();
+  });
+  setHandler(heldPlacementsQuery, () => ({
+    clusterWorkflowId,
+    placements: [...held].map(([taskId, request]): HeldPlacement => {
+      const requestedAt = request.requestedAt ?? 0;
+      const decision = decisions.get(taskId);
+      if (decision?.kind !== 'placed') return { request, requestedAt };
+      return {
+        request,
+        requestedAt,
+        placed: {
+          nodeId: decision.nodeId,
+          ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
+          placedAt: startedAt.get(taskId) ?? requestedAt,
+        },
+      };
+    }),
+  }));
+
+  async function sendUntilDelivered(send: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await send();
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        budget.add(EVENTS_PER_SIGNAL_RETRY);
+        await sleep(Math.min(SIGNAL_RETRY_MAX_MS, SIGNAL_RETRY_FIRST_MS * 2 ** attempt));
+      }
+    }
+  }
+
+  return {
+    async place(request) {
+      decisions.delete(request.taskId);
+      // Held from before the signal: a service rebuilt meanwhile ignores the duplicate if both arrive.
+      held.set(request.taskId, request);
+      await sendUntilDelivered(() => cluster.signal(requestPlacementSignal, request));
+      await condition(() => decisions.has(request.taskId));
+      const decision = decisions.get(request.taskId)!;
+      // The service forgets a request it rejects, and no release is sent for it.
+      if (decision.kind === 'rejected') held.delete(request.taskId);
+      return decision;
+    },
+    async release(taskId, key) {
+      // Given back before the signal goes: a service rebuilt after it was sent must not count it.
+      held.delete(taskId);
+      startedAt.delete(taskId);
+      await CancellationScope.nonCancellable(() =>
+        sendUntilDelivered(() => cluster.signal(releasePlacementSignal, { key })),
+      );
+    },
+    async releaseAll() {
+      held.clear();
+      const { workflowId } = workflowInfo();
+      await CancellationScope.nonCancellable(() =>
+        cluster.signal(releaseRunSignal, { runWorkflowId: workflowId }).catch(() => undefined),
+      );
+    },
+    async preemptible(taskId, attempt) {
+      const scope = new CancellationScope();
+      scopes.set(taskId, scope);
+      try {
+        return await scope.run(attempt);
+      } finally {
+        scopes.delete(taskId);
+      }
+    },
+    takePreemption(taskId) {
+      const reason = preemptions.get(taskId);
+      preemptions.delete(taskId);
+      return reason;
+    },
+    noteStarted(taskId, at) {
+      startedAt.set(taskId, at);
+    },
+  };
+}

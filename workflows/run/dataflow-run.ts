@@ -1,0 +1,294 @@
+/**
+ * The run workflow's loop (runs started with the `gantry-run-dataflow` marker). Each task whose trigger
+ * rule holds is taken from the DAG and, in order: reused from an earlier run (`gantry rerun`), skipped if
+ * its `when` is false, fanned out (foreach), run as a child pipeline, or run as one container. Its outcome
+ * goes back to the DAG, which frees successors or skips them by their rules; successors start in that same
+ * continuation, so every command follows from history alone. Past the history budget the run starts
+ * nothing new, lets its running tasks finish and continues as new with its progress.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { GantryActivities } from '../../activities/index.js';
+import { FailureType } from '../../common/failure-types.js';
+import { SearchAttribute } from '../../common/names.js';
+import type { TaskSpec } from '../../pipeline/schema.js';
+import { evaluateWhen } from '../../pipeline/when-expression.js';
+import {
+  type TaskOutcome,
+  completeTask,
+  createDagState,
+  isDagFinished,
+  takeReady,
+} from '../../scheduler/dag/dag-state.js';
+import {
+  type CarriedDataflowRun,
+  type RunPipelineInput,
+  type RunState,
+  type RunStatus,
+  type TaskState,
+  runStateQuery,
+} from '../definitions.js';
+import { openClusterLink } from './cluster-link.js';
+import { runContainerUnit } from './container-unit.js';
+import { runForeachTask } from './foreach-task.js';
+import { DEFAULT_MAX_HISTORY_EVENTS, HistoryBudget } from './history-budget.js';
+import {
+  RenderError,
+  type RenderScope,
+  ValueLoader,
+  prepareValues,
+  renderContainerInput,
+  templatedTexts,
+} from './render-task.js';
+import { runSubPipelineUnit } from './sub-pipeline-unit.js';
+
+const TERMINAL = new Set(['succeeded', 'cached', 'failed', 'skipped', 'cancelled']);
+
+export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
+  const { spec, runId } = input;
+  const carried = input.carried as CarriedDataflowRun | undefined;
+  const taskById = new Map(spec.tasks.map((t) => [t.id, t]));
+  const { workflowId, taskQueue } = workflowInfo();
+  const budget = new HistoryBudget(input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS);
+  const link = openClusterLink(input.clusterWorkflowId, budget);
+  const loader = new ValueLoader(budget, taskQueue);
+  const startedAt = carried?.startedAt ?? Date.now();
+  const scheduledTime = input.scheduledTime ?? new Date(startedAt).toISOString();
+  const dag = carried?.dag ?? createDagState(spec);
+  const tasks = new Map<string, TaskState>(
+    carried
+      ? Object.entries(carried.tasks)
+      : spec.tasks.map((t) => [t.id, { status: 'pending', attempts: 0, exitCode: null, node: null }]),
+  );
+  const continuations = carried?.continuations ?? 0;
+  const nodeQueues = new Map<string, string>(carried ? Object.entries(carried.nodeQueues) : []);
+  const isCacheDisabled = input.isCacheDisabled ?? false;
+  let status: RunStatus = 'running';
+  let finishedAt: number | undefined;
+
+  const update = (id: string, patch: Partial<TaskState>) => tasks.set(id, { ...tasks.get(id)!, ...patch });
+  const state = (): RunState => ({
+    runId,
+    pipeline: spec.name,
+    status,
+    startedAt,
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+    tasks: Object.fromEntries(tasks),
+    dependsOn: Object.fromEntries(spec.tasks.map((t) => [t.id, t.dependsOn])),
+    ...(continuations > 0 ? { continuations } : {}),
+    params: spec.params,
+  });
+  setHandler(runStateQuery, state);
+  upsertSearchAttributes({ [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] });
+
+  const scope: RenderScope = { params: spec.params, runId, scheduledTime, taskState: (id) => tasks.get(id) };
+  const run = { runId, pipeline: spec.name, clusterWorkflowId: input.clusterWorkflowId, isCacheDisabled };
+
+  function finish(task: TaskSpec, outcome: TaskOutcome): void {
+    const effects = completeTask(dag, task.id, outcome);
+    for (const { id, because } of effects.skipped) {
+      const rule =
+        because.kind === 'trigger' && because.rule !== 'allSucceeded'
+          ? ` (trigger rule ${because.rule})`
+          : '';
+      const error =
+        because.kind === 'when'
+          ? 'skipped: its when condition is false'
+          : `skipped: upstream task "${because.upstream}" ${tasks.get(because.upstream)?.status ?? 'ended'}${rule}`;
+      update(id, { status: 'skipped', error, finishedAt: Date.now() });
+    }
+    launchReady();
+  }
+
+  /** False when the task's `when` is false; throws RenderError when it cannot be evaluated. */
+  async function isWanted(task: TaskSpec): Promise<boolean> {
+    if (task.when === undefined) return true;
+    const terminal = [...tasks].filter(([, t]) => TERMINAL.has(t.status));
+    await loader.load(terminal.flatMap(([, t]) => Object.values(t.outputs ?? {})));
+    const context = {
+      params: spec.params,
+      tasks: Object.fromEntries(
+        terminal.map(([id, t]) => [
+          id,
+          {
+            status: t.status,
+            outputs: Object.fromEntries(
+              Object.entries(t.outputs ?? {}).map(([name, ref]) => [name, loader.text(ref)]),
+            ),
+          },
+        ]),
+      ),
+    };
+    const result = evaluateWhen(task.when, context);
+    if (result.kind === 'error')
+      throw new RenderError(`task "${task.id}" when: ${result.message}`, FailureType.WhenError);
+    return result.kind === 'true';
+  }
+
+  async function runTask(task: TaskSpec): Promise<void> {
+    const reused = input.reuse?.[task.id];
+    if (reused) {
+      update(task.id, {
+        status: 'cached',
+        cachedFrom: reused.fromRun,
+        outputs: reused.outputs,
+        artifacts: reused.artifacts,
+        ...(reused.foreach ? { foreach: reused.foreach } : {}),
+        finishedAt: Date.now(),
+      });
+      return finish(task, 'cached');
+    }
+    try {
+      if (!(await isWanted(task))) {
+        update(task.id, {
+          status: 'skipped',
+          error: `skipped: when "${task.when}" is false`,
+          finishedAt: Date.now(),
+        });
+        return finish(task, 'skipped');
+      }
+      if (task.foreach !== undefined) {
+        const done = await runForeachTask(
+          task,
+          scope,
+          loader,
+          run,
+          budget,
+          (patch) => update(task.id, patch),
+          nodeQueues,
+        );
+        update(task.id, done.patch);
+        return finish(task, done.outcome);
+      }
+      if (task.pipelineSpec) {
+        const done = await runSubPipelineUnit(task.id, task, scope, loader, run, budget);
+        update(task.id, done.patch);
+        return finish(task, done.outcome);
+      }
+      await prepareValues(task.id, templatedTexts(task), scope, loader);
+      const outcome = await runContainerUnit(
+        {
+          link,
+          budget,
+          workflowId,
+          nodeQueues,
+          onProgress: (patch) => update(task.id, patch),
+          preemptionsOf: () => tasks.get(task.id)?.preemptions ?? 0,
+        },
+        {
+          unitId: task.id,
+          task,
+          input: (placement) => renderContainerInput(task.id, task, scope, loader, run, placement),
+        },
+      );
+      if (outcome.kind === 'failed') {
+        update(task.id, outcome.patch);
+        return finish(task, 'failed');
+      }
+      const result = outcome.result;
+      update(task.id, {
+        status: result.cachedFrom ? 'cached' : 'succeeded',
+        attempts: result.cachedFrom ? 0 : result.attempt,
+        exitCode: result.cachedFrom ? null : 0,
+        finishedAt: Date.now(),
+        ...(result.outputs ? { outputs: result.outputs } : {}),
+        ...(result.artifacts ? { artifacts: result.artifacts } : {}),
+        ...(result.cachedFrom ? { cachedFrom: result.cachedFrom.runId } : {}),
+      });
+      return finish(task, result.cachedFrom ? 'cached' : 'succeeded');
+    } catch (err) {
+      if (!(err instanceof RenderError)) throw err;
+      update(task.id, {
+        status: 'failed',
+        error: err.message,
+        failureType: err.failureType,
+        finishedAt: Date.now(),
+      });
+      return finish(task, 'failed');
+    }
+  }
+
+  async function cleanup(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      await link.releaseAll();
+      await Promise.all(
+        [...nodeQueues.values()].map((queue) =>
+          proxyActivities<GantryActivities>({
+            taskQueue: queue,
+            startToCloseTimeout: '2m',
+            retry: { maximumAttempts: 5 },
+          })
+            .cleanupRun({ runId, isWorkspaceRemoved: true })
+            .catch(() => undefined),
+        ),
+      );
+    });
+  }
+
+  const inFlight = new Map<string, Promise<void>>();
+  let isDraining = false;
+  // Draining: ready tasks stay ready in the DAG state and start in the next execution.
+  function launchReady(): void {
+    if (CancellationScope.current().consideredCancelled) return;
+    isDraining ||= budget.isExhausted;
+    if (isDraining) return;
+    for (const id of takeReady(dag)) {
+      inFlight.set(
+        id,
+        runTask(taskById.get(id)!).finally(() => inFlight.delete(id)),
+      );
+    }
+  }
+
+  try {
+    launchReady();
+    await condition(() => inFlight.size === 0);
+    if (isDraining && !isDagFinished(dag)) {
+      await condition(allHandlersFinished);
+      const next: CarriedDataflowRun = {
+        version: 2,
+        dag,
+        tasks: Object.fromEntries(tasks),
+        startedAt,
+        nodeQueues: Object.fromEntries(nodeQueues),
+        continuations: continuations + 1,
+      };
+      await continueAsNew<(input: RunPipelineInput) => Promise<RunState>>({ ...input, carried: next });
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    await Promise.allSettled(inFlight.values());
+    status = 'cancelled';
+    finishedAt = Date.now();
+    for (const [id, task] of tasks)
+      if (!TERMINAL.has(task.status)) update(id, { status: 'cancelled', finishedAt });
+    await cleanup();
+    upsertSearchAttributes({ [SearchAttribute.Status]: ['cancelled'] });
+    throw err;
+  }
+
+  await cleanup();
+  finishedAt = Date.now();
+  const failed = [...tasks].filter(([, t]) => t.status === 'failed').map(([id]) => id);
+  status = failed.length > 0 ? 'failed' : 'succeeded';
+  upsertSearchAttributes({ [SearchAttribute.Status]: [status] });
+  if (failed.length > 0) {
+    // Failing the workflow (not returning) makes the run show as Failed in the Temporal Web UI.
+    throw ApplicationFailure.nonRetryable(
+      `pipeline "${spec.name}" failed: task(s) ${failed.map((id) => `"${id}"`).join(', ')} failed`,
+      FailureType.PipelineFailed,
+      state(),
+    );
+  }
+  return state();
+}
