@@ -64,6 +64,7 @@ export function rebuildAllocations(
           ? { expectedDurationSeconds: request.expectedDurationSeconds }
           : {}),
         ...(placed.cpuset ? { cpuset: placed.cpuset } : {}),
+        ...(placed.gpus ? { gpus: placed.gpus } : {}),
       });
     }
   }

@@ -84,7 +84,8 @@ export async function lastServiceSpec(client: Client, clusterName: string): Prom
 async function openRunsThatCanBeAsked(client: Client, config: GantryConfig): Promise<string[]> {
   const queue = config.controlTaskQueue.replace(/'/g, '');
   const ids: string[] = [];
-  const query = `WorkflowType = 'runPipeline' AND ExecutionStatus = 'Running' AND TaskQueue = '${queue}'`;
+  // Foreach slices place their items themselves, so they hold placements as runs do.
+  const query = `(WorkflowType = 'runPipeline' OR WorkflowType = 'runForeachSlice') AND ExecutionStatus = 'Running' AND TaskQueue = '${queue}'`;
   for await (const run of client.workflow.list({ query })) ids.push(run.workflowId);
   if (ids.length > 0 && !(await isServedSoon(client, config.namespace, config.controlTaskQueue))) {
     throw new ClusterRecoveryError(

@@ -33,6 +33,7 @@ import {
 } from '@temporalio/workflow';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
+import { assignGpus } from '../scheduler/placement/gpu-pinning.js';
 import { schedule } from '../scheduler/placement/schedule.js';
 import type { ScalingAdvice } from '../scheduler/placement/types.js';
 import { legacyClusterService } from './cluster/legacy-loop.js';
@@ -56,6 +57,9 @@ import {
   releaseRunSignal,
   requestPlacementSignal,
 } from './definitions.js';
+
+/** Patch id: placements of GPU tasks carry the device ids pinned to them. */
+export const GPU_IDS_PATCH = 'gantry-cluster-gpu-ids';
 
 export type { ClusterServiceInput, OwnedAllocation, PendingRequest } from './cluster/state.js';
 
@@ -151,6 +155,19 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     );
 
   /**
+   * Device ids for a task that asks for GPUs. Only such placements reach `patched`, so histories without
+   * GPU tasks replay unchanged; older ones with GPU tasks keep placing them without ids.
+   */
+  function gpusFor(request: PendingRequest, nodeId: string): string[] | undefined {
+    const count = request.request['gpu'] ?? 0;
+    if (count <= 0 || !patched(GPU_IDS_PATCH)) return undefined;
+    const node = spec.nodes.find((n) => n.id === nodeId);
+    const held = [...allocations.values()].filter((a) => a.nodeId === nodeId).map((a) => a.gpus);
+    // The packer counted the node's gpus, so ids are free; a shortfall would be a bug, and ids are then left out.
+    return assignGpus(node?.capacity['gpu'] ?? 0, held, count);
+  }
+
+  /**
    * One scheduling iteration over everything pending, its decisions sent before it returns. Synchronous on
    * purpose: called from handlers, its commands follow the event that triggered it and nothing else.
    */
@@ -172,7 +189,8 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     for (const decision of result.decisions) {
       const request = pending.get(decision.taskId)!;
       if (decision.kind === 'placed') {
-        allocations.set(request.key, allocationOf(request, decision.nodeId, decision.cpuset, now));
+        const gpus = gpusFor(request, decision.nodeId);
+        allocations.set(request.key, allocationOf(request, decision.nodeId, decision.cpuset, now, gpus));
         placements += 1;
         pending.delete(request.key);
         reasons.delete(request.key);
@@ -181,6 +199,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
           nodeId: decision.nodeId,
           taskQueue: nodeTaskQueue(spec.name, decision.nodeId),
           ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
+          ...(gpus ? { gpus } : {}),
         });
       } else if (decision.isImpossible) {
         pending.delete(request.key);

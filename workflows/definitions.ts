@@ -35,6 +35,8 @@ export type PlacementDecision =
       readonly nodeId: string;
       readonly taskQueue: string;
       readonly cpuset?: CpuAssignment;
+      /** GPU device ids pinned to the task (absent when it asks for none). */
+      readonly gpus?: readonly string[];
     }
   | { readonly kind: 'rejected'; readonly reason: string };
 
@@ -184,6 +186,7 @@ export interface HeldPlacement {
   readonly placed?: {
     readonly nodeId: string;
     readonly cpuset?: CpuAssignment;
+    readonly gpus?: readonly string[];
     readonly placedAt: number;
   };
 }

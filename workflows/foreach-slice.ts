@@ -6,6 +6,7 @@
  */
 import {
   CancellationScope,
+  TemporalFailure,
   condition,
   isCancellation,
   proxyActivities,
@@ -19,6 +20,7 @@ import { itemTaskId } from '../scheduler/dag/foreach-slices.js';
 import type { TaskState } from './definitions.js';
 import { openClusterLink } from './run/cluster-link.js';
 import { runContainerUnit } from './run/container-unit.js';
+import { viewFailure } from './run/failure-view.js';
 import { DEFAULT_MAX_HISTORY_EVENTS, HistoryBudget } from './run/history-budget.js';
 import {
   RenderError,
@@ -137,6 +139,16 @@ export async function runForeachSlice(input: ForeachSliceInput): Promise<Foreach
         update({ status: 'cancelled', finishedAt: Date.now() });
         throw err;
       }
+      if (err instanceof TemporalFailure) {
+        const failure = viewFailure(err);
+        update({
+          status: 'failed',
+          error: `task "${unitId}": ${failure.message}`,
+          ...(failure.type ? { failureType: failure.type } : {}),
+          finishedAt: Date.now(),
+        });
+        return;
+      }
       if (!(err instanceof RenderError)) throw err;
       update({ status: 'failed', error: err.message, failureType: err.failureType, finishedAt: Date.now() });
     }
@@ -203,6 +215,9 @@ export async function runForeachSlice(input: ForeachSliceInput): Promise<Foreach
   // Containers are removed by their own activities, and leftovers by the run's cleanup (which knows every
   // node through nodeQueues): a slice must not remove containers of the run's other slices.
   async function cleanup(): Promise<void> {
-    await CancellationScope.nonCancellable(() => link.releaseAll());
+    await CancellationScope.nonCancellable(async () => {
+      await link.drain();
+      await link.releaseAll();
+    });
   }
 }

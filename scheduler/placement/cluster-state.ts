@@ -5,7 +5,9 @@
 import type { Constraint } from '../../pipeline/schema.js';
 import type { ClusterNode, ScheduleInput } from './types.js';
 
-export const EPSILON = 1e-9;
+import { EPSILON } from './epsilon.js';
+
+export { EPSILON };
 
 export interface ClusterState {
   readonly nodes: readonly ClusterNode[];

@@ -2,7 +2,9 @@
  * Working state shared by the identical-bin packer's phases: item sizes normalised so every bin has capacity 1
  * in each resource, and per-bin item lists and loads. O(R) per operation.
  */
-export const EPSILON = 1e-9;
+import { EPSILON } from './epsilon.js';
+
+export { EPSILON };
 
 export interface SearchState {
   readonly dims: number;

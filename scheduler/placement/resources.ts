@@ -1,5 +1,6 @@
 import type { Resources } from '../../pipeline/schema.js';
 import type { ResourceVector } from './types.js';
+import { EPSILON } from './epsilon.js';
 
 /** Flattens a task's resource block into a vector; named scalars become top-level names. */
 export function toResourceVector(resources: Resources): ResourceVector {
@@ -24,7 +25,6 @@ export function freeResources(
 }
 
 // Tolerance for float drift: 0.1 + 0.2 cores must fit in 0.3 free cores.
-const EPSILON = 1e-9;
 
 export function fits(request: ResourceVector, free: Readonly<Record<string, number>>): boolean {
   return Object.entries(request).every(([name, amount]) => amount <= (free[name] ?? 0) + EPSILON);

@@ -32,6 +32,8 @@ export interface Allocation {
   readonly startedAt: number;
   readonly expectedDurationSeconds?: number;
   readonly cpuset?: CpuAssignment;
+  /** GPU device ids pinned to the task (see gpu-pinning.ts). */
+  readonly gpus?: readonly string[];
   /**
    * Set while the allocation is being evicted for this pending task: it still holds its resources until its
    * run lets go, and is never chosen as a victim again.

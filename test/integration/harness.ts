@@ -40,6 +40,7 @@ export interface TestNode {
   readonly id: string;
   readonly cpu: number;
   readonly memoryMiB: number;
+  readonly gpu?: number;
   readonly attributes?: Record<string, string>;
 }
 
@@ -80,7 +81,7 @@ export async function startTestCluster(
     name,
     nodes: nodes.map((n) => ({
       id: n.id,
-      capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB },
+      capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB, ...(n.gpu ? { gpu: n.gpu } : {}) },
       attributes: n.attributes ?? {},
       docker: localDockerEndpoint(),
     })),
@@ -149,6 +150,15 @@ export async function startTestCluster(
       for (const runId of runIds) {
         const handle = client.workflow.getHandle(runWorkflowId(runId));
         if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test finished');
+      }
+      // Its child workflows too (foreach slices, sub-pipeline runs): their ids start with the run's.
+      for (const runId of runIds) {
+        const query = `WorkflowId STARTS_WITH '${runWorkflowId(runId)}' AND ExecutionStatus = 'Running'`;
+        for await (const open of client.workflow.list({ query }))
+          await client.workflow
+            .getHandle(open.workflowId)
+            .terminate('test finished')
+            .catch(() => undefined);
       }
       try {
         await client.workflow.getHandle(clusterWorkflowId(name)).terminate('test finished');

@@ -3,7 +3,8 @@
  * the current workflow bundle. A change to workflow code that alters the commands of a recorded execution
  * fails here: gate such a change with patched() so that executions already running keep replaying.
  * The `legacy-*` histories come from the code before the cluster service's decide-in-handlers patch and
- * guard that patch's old branch; the current code cannot re-record them.
+ * guard that patch's old branch, `legacy-evdriven-*` from the run workflow before the dataflow patch; the
+ * current code cannot re-record them.
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
@@ -57,7 +58,7 @@ describe('recorded workflow histories', () => {
     expect(files.filter((f) => !byFile.has(f))).toEqual([]);
     expect(manifest.histories.map((e) => e.file).filter((f) => !files.includes(f))).toEqual([]);
     expect(new Set(manifest.histories.map((e) => e.workflowType))).toEqual(
-      new Set(['clusterService', 'runPipeline']),
+      new Set(['clusterService', 'runForeachSlice', 'runPipeline']),
     );
   });
 

@@ -250,4 +250,101 @@ export const SCENARIOS: readonly Scenario[] = [
     minClusterExecutions: 3,
     drive: (cluster) => concurrentRuns(cluster, 'churn', 4, 24, 'true', { cpu: 0.1, memoryMiB: 32 }),
   },
+  {
+    name: 'dataflow',
+    covers:
+      'outputs, artifacts, templates, trigger rules, a false when, a cached task and a sub-pipeline child run',
+    nodes: oneNode,
+    async drive(cluster) {
+      const child: PipelineInput = {
+        name: 'child',
+        params: { base: '1' },
+        tasks: [
+          shTask('double', 'echo $((B * 2)) > /gantry/outputs/v', {
+            resources: small,
+            env: { B: '{{ params.base }}' },
+            outputs: { parameters: [{ name: 'v' }] },
+          }),
+        ],
+      };
+      const pipeline: PipelineInput = {
+        name: 'dataflow',
+        params: { greeting: 'hi' },
+        tasks: [
+          shTask('make', 'echo "$G" > /gantry/outputs/msg; mkdir -p /o && echo x > /o/f', {
+            resources: small,
+            env: { G: '{{ params.greeting }}' },
+            cache: { version: `${Date.now()}` },
+            outputs: { parameters: [{ name: 'msg' }], artifacts: [{ name: 'o', path: '/o' }] },
+          }),
+          shTask('use', 'cat /in/f > /gantry/outputs/w', {
+            resources: small,
+            dependsOn: ['make'],
+            inputs: { artifacts: [{ from: '{{ tasks.make.outputs.artifacts.o }}', path: '/in' }] },
+            outputs: { parameters: [{ name: 'w' }] },
+          }),
+          shTask('bad', 'exit 3', { resources: small, dependsOn: ['make'] }),
+          shTask('after-bad', 'true', { resources: small, dependsOn: ['bad'] }),
+          shTask('report', 'true', { resources: small, dependsOn: ['use', 'bad'], trigger: 'allDone' }),
+          shTask('never', 'true', {
+            resources: small,
+            dependsOn: ['use'],
+            when: "tasks.use.outputs.w == 'nope'",
+          }),
+          {
+            id: 'sub',
+            dependsOn: ['make'],
+            pipelineSpec: child,
+            params: { base: '21' },
+            outputs: { parameters: [{ name: 'v', from: '{{ tasks.double.outputs.v }}' }] },
+          },
+        ],
+      };
+      const first = await cluster.run(pipeline);
+      assertStatus(first, 'failed');
+      assert.equal(first.tasks['report']?.status, 'succeeded');
+      assert.equal(first.tasks['after-bad']?.status, 'skipped');
+      assert.equal(first.tasks['never']?.status, 'skipped');
+      assert.equal(first.tasks['sub']?.status, 'succeeded');
+      const second = await cluster.run(pipeline);
+      assert.equal(second.tasks['make']?.status, 'cached');
+      return [first.workflowId, `${first.workflowId}--sub`, second.workflowId, `${second.workflowId}--sub`];
+    },
+  },
+  {
+    name: 'foreach',
+    covers:
+      'a foreach over an upstream list in two slices (maxParallel 3), one item failing, gathered outputs',
+    nodes: oneNode,
+    async drive(cluster) {
+      const state = await cluster.run({
+        name: 'foreach',
+        tasks: [
+          shTask('list', 'seq 0 119 | tr "\\n" , | sed "s/,$//; s/^/[/; s/$/]/" > /gantry/outputs/items', {
+            resources: small,
+            outputs: { parameters: [{ name: 'items' }] },
+          }),
+          shTask('each', '[ "$V" != 7 ] && echo $V > /gantry/outputs/v', {
+            resources: { cpu: 0.1, memoryMiB: 16 },
+            dependsOn: ['list'],
+            foreach: '{{ tasks.list.outputs.items }}',
+            maxParallel: 3,
+            env: { V: '{{ item }}' },
+            outputs: { parameters: [{ name: 'v' }] },
+          }),
+          shTask('gather', 'echo "$ALL" > /gantry/outputs/all', {
+            resources: small,
+            dependsOn: ['each'],
+            trigger: 'allDone',
+            env: { ALL: '{{ tasks.each.outputs.v }}' },
+            outputs: { parameters: [{ name: 'all' }] },
+          }),
+        ],
+      });
+      assertStatus(state, 'failed');
+      assert.equal(state.tasks['each']?.foreach?.failed, 1);
+      assert.equal(state.tasks['gather']?.status, 'succeeded');
+      return [state.workflowId, `${state.workflowId}--each--slice-0`, `${state.workflowId}--each--slice-1`];
+    },
+  },
 ];

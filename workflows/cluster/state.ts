@@ -125,6 +125,7 @@ export function allocationOf(
   nodeId: string,
   cpuset: Allocation['cpuset'] | undefined,
   now: number,
+  gpus?: readonly string[],
 ): OwnedAllocation {
   return {
     taskId: request.key,
@@ -138,6 +139,7 @@ export function allocationOf(
     ...(request.group ? { group: request.group } : {}),
     ...(request.expectedDurationSeconds ? { expectedDurationSeconds: request.expectedDurationSeconds } : {}),
     ...(cpuset ? { cpuset } : {}),
+    ...(gpus && gpus.length > 0 ? { gpus } : {}),
   };
 }
 

@@ -32,8 +32,13 @@ const SIGNAL_RETRY_MAX_MS = 30_000;
 export interface ClusterLink {
   /** Sends the request (held until released) and waits for the service's decision. */
   place(request: PlacementRequest): Promise<PlacementDecision>;
-  /** Gives the reservation back; never cancelled, so a cancelled run still releases. */
-  release(taskId: string, key: string): Promise<void>;
+  /**
+   * Gives the reservation back, in the background (sent again while the service is gone), so the task's
+   * outcome is not held up by an outage; the same task's next request waits for it. Never cancelled, so a
+   * cancelled run still releases. `drain` waits for every release.
+   */
+  release(taskId: string, key: string): void;
+  drain(): Promise<void>;
   /** Gives back everything of this workflow; a service that is gone holds nothing of it anyway. */
   releaseAll(): Promise<void>;
   /** Runs one attempt in a scope a preemption of `taskId` cancels; returns the preemption reason if it did. */
@@ -52,6 +57,8 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
   const startedAt = new Map<string, number>();
   // Task id → the request sent and not yet given back: what a restarted cluster service is rebuilt from.
   const held = new Map<string, PlacementRequest>();
+  // Task id → its release while it is being delivered.
+  const releases = new Map<string, Promise<void>>();
 
   setHandler(placementDecidedSignal, ({ taskId, decision }) => void decisions.set(taskId, decision));
   setHandler(preemptTaskSignal, ({ taskId, reason }) => {
@@ -72,6 +79,7 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
         placed: {
           nodeId: decision.nodeId,
           ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
+          ...(decision.gpus ? { gpus: decision.gpus } : {}),
           placedAt: startedAt.get(taskId) ?? requestedAt,
         },
       };
@@ -92,6 +100,10 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
 
   return {
     async place(request) {
+      // A re-queued task's release must reach the service first: a request for a key it still holds is a
+      // no-op there, and the task would wait for ever.
+      const releasing = releases.get(request.taskId);
+      if (releasing) await releasing;
       decisions.delete(request.taskId);
       // Held from before the signal: a service rebuilt meanwhile ignores the duplicate if both arrive.
       held.set(request.taskId, request);
@@ -102,13 +114,20 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       if (decision.kind === 'rejected') held.delete(request.taskId);
       return decision;
     },
-    async release(taskId, key) {
+    release(taskId, key) {
       // Given back before the signal goes: a service rebuilt after it was sent must not count it.
       held.delete(taskId);
       startedAt.delete(taskId);
-      await CancellationScope.nonCancellable(() =>
+      const sent = CancellationScope.nonCancellable(() =>
         sendUntilDelivered(() => cluster.signal(releasePlacementSignal, { key })),
       );
+      releases.set(taskId, sent);
+      void sent.finally(() => {
+        if (releases.get(taskId) === sent) releases.delete(taskId);
+      });
+    },
+    async drain() {
+      while (releases.size > 0) await Promise.all(releases.values());
     },
     async releaseAll() {
       held.clear();

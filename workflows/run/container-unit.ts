@@ -25,6 +25,7 @@ export interface ContainerUnit {
 export interface Placement {
   readonly nodeId: string;
   readonly cpuset?: RunContainerInput['cpuset'];
+  readonly gpus?: readonly string[];
 }
 
 export type UnitOutcome =
@@ -79,6 +80,7 @@ export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): P
     const input = unit.input({
       nodeId: decision.nodeId,
       ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
+      ...(decision.gpus ? { gpus: decision.gpus } : {}),
     });
     try {
       const result = await ctx.link.preemptible(unitId, () => activities.runContainer(input));
@@ -108,7 +110,7 @@ export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): P
         },
       };
     } finally {
-      await ctx.link.release(unitId, key);
+      ctx.link.release(unitId, key);
     }
   }
 }

@@ -9,6 +9,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  TemporalFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -40,6 +41,7 @@ import {
 } from '../definitions.js';
 import { openClusterLink } from './cluster-link.js';
 import { runContainerUnit } from './container-unit.js';
+import { viewFailure } from './failure-view.js';
 import { runForeachTask } from './foreach-task.js';
 import { DEFAULT_MAX_HISTORY_EVENTS, HistoryBudget } from './history-budget.js';
 import {
@@ -207,6 +209,18 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
       });
       return finish(task, result.cachedFrom ? 'cached' : 'succeeded');
     } catch (err) {
+      // A child workflow or control activity that failed for good fails this task; a cancellation or a bug
+      // in this code is not the task's failure and propagates.
+      if (err instanceof TemporalFailure && !isCancellation(err)) {
+        const failure = viewFailure(err);
+        update(task.id, {
+          status: 'failed',
+          error: `task "${task.id}": ${failure.message}`,
+          ...(failure.type ? { failureType: failure.type } : {}),
+          finishedAt: Date.now(),
+        });
+        return finish(task, 'failed');
+      }
       if (!(err instanceof RenderError)) throw err;
       update(task.id, {
         status: 'failed',
@@ -220,6 +234,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
 
   async function cleanup(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
+      await link.drain();
       await link.releaseAll();
       await Promise.all(
         [...nodeQueues.values()].map((queue) =>
@@ -254,6 +269,8 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
     launchReady();
     await condition(() => inFlight.size === 0);
     if (isDraining && !isDagFinished(dag)) {
+      // Releases first: a closed execution's undelivered signals are lost, and so would the reservations be.
+      await link.drain();
       await condition(allHandlersFinished);
       const next: CarriedDataflowRun = {
         version: 2,

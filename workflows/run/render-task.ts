@@ -188,7 +188,11 @@ export function renderContainerInput(
   scope: RenderScope,
   loader: ValueLoader,
   run: RenderedRun,
-  placement: { readonly nodeId: string; readonly cpuset?: RunContainerInput['cpuset'] },
+  placement: {
+    readonly nodeId: string;
+    readonly cpuset?: RunContainerInput['cpuset'];
+    readonly gpus?: readonly string[];
+  },
 ): RunContainerInput {
   const field = (where: string, text: string) =>
     safely(`task "${unitId}" ${where}`, () => renderText(text, scope, loader));
@@ -228,6 +232,7 @@ export function renderContainerInput(
     timeoutSeconds: task.timeoutSeconds,
     nonRetryableExitCodes: task.retry.nonRetryableExitCodes,
     ...(placement.cpuset ? { cpuset: placement.cpuset } : {}),
+    ...(placement.gpus ? { gpus: placement.gpus } : {}),
     outputs: {
       parameters: task.outputs.parameters.map((p) => ({
         name: p.name,
