@@ -14,7 +14,7 @@ import { checkTaskKinds } from './check-task-kinds.js';
 import { checkTemplates } from './check-templates.js';
 import { checkWhen } from './check-when.js';
 import { describeZodIssue } from './describe-zod-issue.js';
-import { PipelineValidationError } from './errors.js';
+import { PipelineValidationError, type ValidationIssue } from './errors.js';
 import { PipelineSchema, type PipelineSpec } from './schema.js';
 import { buildScope } from './task-scope.js';
 import { isRecord, viewTasks, type RuleIssue } from './view-tasks.js';
@@ -43,7 +43,7 @@ export function parsePipeline(input: unknown, options: ParseOptions = {}): Pipel
   const result = schema.safeParse(merged.input, { reportInput: true });
   if (result.success && merged.issues.length === 0) return result.data;
   const issues = [...merged.issues, ...(result.success ? [] : result.error.issues.flatMap(describeZodIssue))];
-  throw new PipelineValidationError(issues, {
+  throw new PipelineValidationError(issues.map(naming(merged.input)), {
     ...(result.success ? {} : { cause: result.error }),
     ...(options.source === undefined ? {} : { source: options.source }),
   });
@@ -68,4 +68,34 @@ function checkPipeline(pipeline: unknown, nodes: readonly NodeCapacity[] | undef
     ...checkSubPipelines(tasks),
     ...children,
   ];
+}
+
+/**
+ * Adds the task's id to an issue under `tasks[N]` (the innermost, for a task of an inline sub-pipeline) whose
+ * message does not name it already: a reader of `tasks[12].maxParallel` should not have to count.
+ */
+function naming(input: unknown): (issue: ValidationIssue) => ValidationIssue {
+  return (issue) => {
+    const id = taskIdAt(input, issue.path);
+    if (id === undefined) return issue;
+    const isNamed = [`task "${id}"`, `of "${id}"`, `id "${id}"`, `got "${id}"`].some((text) =>
+      issue.message.includes(text),
+    );
+    return isNamed ? issue : { ...issue, message: `${issue.message} (task "${id}")` };
+  };
+}
+
+function taskIdAt(input: unknown, path: string): string | undefined {
+  let pipeline = input;
+  let id: string | undefined;
+  for (const part of path.split('.pipelineSpec.')) {
+    const index = /^tasks\[(\d+)\]/.exec(part)?.[1];
+    const tasks = (pipeline as { tasks?: unknown } | null)?.tasks;
+    if (index === undefined || !Array.isArray(tasks)) break;
+    const task = tasks[Number(index)] as { id?: unknown; pipelineSpec?: unknown } | undefined;
+    if (typeof task?.id !== 'string') break;
+    id = task.id;
+    pipeline = task.pipelineSpec;
+  }
+  return id;
 }

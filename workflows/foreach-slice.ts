@@ -6,7 +6,6 @@
  */
 import {
   CancellationScope,
-  TemporalFailure,
   condition,
   isCancellation,
   proxyActivities,
@@ -20,10 +19,8 @@ import { itemTaskId } from '../scheduler/dag/foreach-slices.js';
 import type { TaskState } from './definitions.js';
 import { openClusterLink } from './run/cluster-link.js';
 import { runContainerUnit } from './run/container-unit.js';
-import { viewFailure } from './run/failure-view.js';
 import { DEFAULT_MAX_HISTORY_EVENTS, HistoryBudget } from './run/history-budget.js';
 import {
-  RenderError,
   type RenderScope,
   ValueLoader,
   prepareValues,
@@ -31,6 +28,7 @@ import {
   templatedTexts,
 } from './run/render-task.js';
 import { runSubPipelineUnit } from './run/sub-pipeline-unit.js';
+import { failedOutside } from './run/task-failure.js';
 
 export interface ForeachSliceInput {
   readonly runId: string;
@@ -120,37 +118,13 @@ export async function runForeachSlice(input: ForeachSliceInput): Promise<Foreach
               ),
           },
         );
-        if (outcome.kind === 'failed') update(outcome.patch);
-        else {
-          const r = outcome.result;
-          update({
-            status: r.cachedFrom ? 'cached' : 'succeeded',
-            attempts: r.cachedFrom ? 0 : r.attempt,
-            exitCode: r.cachedFrom ? null : 0,
-            finishedAt: Date.now(),
-            ...(r.outputs ? { outputs: r.outputs } : {}),
-            ...(r.artifacts ? { artifacts: r.artifacts } : {}),
-            ...(r.cachedFrom ? { cachedFrom: r.cachedFrom.runId } : {}),
-          });
-        }
+        update(outcome.patch);
       }
     } catch (err) {
-      if (isCancellation(err)) {
-        update({ status: 'cancelled', finishedAt: Date.now() });
-        throw err;
-      }
-      if (err instanceof TemporalFailure) {
-        const failure = viewFailure(err);
-        update({
-          status: 'failed',
-          error: `task "${unitId}": ${failure.message}`,
-          ...(failure.type ? { failureType: failure.type } : {}),
-          finishedAt: Date.now(),
-        });
-        return;
-      }
-      if (!(err instanceof RenderError)) throw err;
-      update({ status: 'failed', error: err.message, failureType: err.failureType, finishedAt: Date.now() });
+      if (isCancellation(err)) update({ status: 'cancelled', finishedAt: Date.now() });
+      const failed = failedOutside(unitId, err, Date.now());
+      if (!failed) throw err;
+      update(failed);
     }
   }
 

@@ -112,7 +112,7 @@ describe('the gantry CLI', () => {
     [
       'an unknown dependency',
       'name: bad\ntasks:\n  - { id: a, image: x, dependsOn: [build] }\n',
-      'tasks[0].dependsOn[0]: unknown task "build"',
+      'tasks[0].dependsOn[0]: unknown task "build" (task "a")',
     ],
     [
       'a duplicate id',

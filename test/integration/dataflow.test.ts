@@ -286,7 +286,44 @@ describe('data between tasks', () => {
     expect(result.tasks['sub']!.childRunId).toBe(`${result.runId}--sub`);
   });
 
-  it('fails only the task whose output is missing or whose foreach is not a list, without retrying', async () => {
+  it('runs a sub-pipeline per item whose own task fans out again (nested foreach)', async () => {
+    const inner: PipelineInput = {
+      name: 'inner',
+      params: { n: '1' },
+      tasks: [
+        shTask('range', 'seq 1 $N | tr "\\n" , | sed "s/,$//; s/^/[/; s/$/]/" > /gantry/outputs/list', {
+          env: { N: '{{ params.n }}' },
+          outputs: { parameters: [{ name: 'list' }] },
+        }),
+        shTask('cube', 'echo $((V * V * V)) > /gantry/outputs/c', {
+          dependsOn: ['range'],
+          foreach: '{{ tasks.range.outputs.list }}',
+          env: { V: '{{ item }}' },
+          outputs: { parameters: [{ name: 'c' }] },
+        }),
+      ],
+    };
+    const result = await cluster.run({
+      name: 'nested',
+      tasks: [
+        {
+          id: 'outer',
+          foreach: '[1,2,3]',
+          pipelineSpec: inner,
+          params: { n: '{{ item }}' },
+          outputs: { parameters: [{ name: 'cubes', from: '{{ tasks.cube.outputs.c }}' }] },
+        },
+      ],
+    });
+    expect(result.status).toBe('succeeded');
+    expect(JSON.parse(await valueOf(cluster, result.tasks['outer']!.outputs!['cubes']!))).toEqual([
+      '["1"]',
+      '["1","8"]',
+      '["1","8","27"]',
+    ]);
+  });
+
+  it('fails only the task whose output is missing, too large, or not a list, or whose artifact path is absent, without retrying', async () => {
     const result = await cluster.run({
       name: 'bad-data',
       tasks: [
@@ -298,6 +335,10 @@ describe('data between tasks', () => {
           outputs: { parameters: [{ name: 'v' }] },
         }),
         shTask('each', 'true', { dependsOn: ['not-a-list'], foreach: '{{ tasks.not-a-list.outputs.v }}' }),
+        shTask('too-big', 'head -c 300000 /dev/zero | tr "\\0" a > /gantry/outputs/big', {
+          outputs: { parameters: [{ name: 'big' }] },
+        }),
+        shTask('no-artifact', 'true', { outputs: { artifacts: [{ name: 'model', path: '/out/model' }] } }),
         shTask('fine', 'true'),
       ],
     });
@@ -312,6 +353,19 @@ describe('data between tasks', () => {
     expect(result.tasks['each']!.error).toContain(
       'task "each" foreach: the value is not a JSON array: "notjson"',
     );
+    expect(result.tasks['too-big']).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      failureType: 'OutputInvalid',
+    });
+    expect(result.tasks['too-big']!.error).toContain('big');
+    expect(result.tasks['too-big']!.error).toContain('262144');
+    expect(result.tasks['no-artifact']).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      failureType: 'ArtifactMissing',
+    });
+    expect(result.tasks['no-artifact']!.error).toContain('/out/model');
     expect(result.tasks['fine']!.status).toBe('succeeded');
   });
 

@@ -68,7 +68,7 @@ describe('parsePipeline on templates that do not resolve', () => {
     [
       'an unknown task',
       { args: ['--x={{ tasks.ghost.outputs.x }}'] },
-      'tasks[2].args[0]: {{ tasks.ghost.outputs.x }}: unknown task "ghost"',
+      'tasks[2].args[0]: {{ tasks.ghost.outputs.x }}: unknown task "ghost" (task "train")',
     ],
     [
       'its own output',
@@ -78,12 +78,12 @@ describe('parsePipeline on templates that do not resolve', () => {
     [
       'an undeclared output',
       { args: ['{{ tasks.prep.outputs.best }}'] },
-      'tasks[2].args[0]: {{ tasks.prep.outputs.best }}: task "prep" declares no output "best"',
+      'tasks[2].args[0]: {{ tasks.prep.outputs.best }}: task "prep" declares no output "best" (task "train")',
     ],
     [
       'an unknown param',
       { env: { LR: '{{ params.rate }}' } },
-      'tasks[2].env.LR: {{ params.rate }}: unknown param "rate"',
+      'tasks[2].env.LR: {{ params.rate }}: unknown param "rate" (task "train")',
     ],
     [
       'an item outside foreach',
@@ -98,52 +98,52 @@ describe('parsePipeline on templates that do not resolve', () => {
     [
       'foreach over its own items',
       { foreach: '{{ item }}' },
-      'tasks[2].foreach: {{ item }}: foreach cannot refer to its own items',
+      'tasks[2].foreach: {{ item }}: foreach cannot refer to its own items (task "train")',
     ],
     [
       'a key that a literal foreach item lacks',
       { foreach: '[{"name": "a"}, {"nom": "b"}]', args: ['{{ item.name }}'] },
-      'tasks[2].args[0]: {{ item.name }}: foreach item 1 ({"nom":"b"}) has no key "name"',
+      'tasks[2].args[0]: {{ item.name }}: foreach item 1 ({"nom":"b"}) has no key "name" (task "train")',
     ],
     [
       'a foreach that is neither a template nor a JSON array',
       { foreach: 'a,b,c' },
-      'tasks[2].foreach: expected a JSON array or a template, got "a,b,c"',
+      'tasks[2].foreach: expected a JSON array or a template, got "a,b,c" (task "train")',
     ],
     [
       'a foreach that is a JSON object',
       { foreach: '{"a": 1}' },
-      'tasks[2].foreach: expected a JSON array or a template, got "{\\"a\\": 1}"',
+      'tasks[2].foreach: expected a JSON array or a template, got "{\\"a\\": 1}" (task "train")',
     ],
     [
       'an artifact inline',
       { args: ['{{ tasks.prep.outputs.artifacts.m }}'] },
-      'tasks[2].args[0]: {{ tasks.prep.outputs.artifacts.m }}: artifacts are passed through inputs.artifacts[].from, not inline',
+      'tasks[2].args[0]: {{ tasks.prep.outputs.artifacts.m }}: artifacts are passed through inputs.artifacts[].from, not inline (task "train")',
     ],
     [
       'an input artifact that is not an artifact reference',
       { inputs: { artifacts: [{ from: '{{ tasks.prep.outputs.x }}', path: '/in' }] } },
-      'tasks[2].inputs.artifacts[0].from: expected {{ tasks.ID.outputs.artifacts.NAME }}, got "{{ tasks.prep.outputs.x }}"',
+      'tasks[2].inputs.artifacts[0].from: expected {{ tasks.ID.outputs.artifacts.NAME }}, got "{{ tasks.prep.outputs.x }}" (task "train")',
     ],
     [
       'an input artifact with text around the reference',
       { inputs: { artifacts: [{ from: 'x{{ tasks.prep.outputs.artifacts.m }}', path: '/in' }] } },
-      'tasks[2].inputs.artifacts[0].from: expected {{ tasks.ID.outputs.artifacts.NAME }}, got "x{{ tasks.prep.outputs.artifacts.m }}"',
+      'tasks[2].inputs.artifacts[0].from: expected {{ tasks.ID.outputs.artifacts.NAME }}, got "x{{ tasks.prep.outputs.artifacts.m }}" (task "train")',
     ],
     [
       'an undeclared artifact',
       { inputs: { artifacts: [{ from: '{{ tasks.prep.outputs.artifacts.x }}', path: '/in' }] } },
-      'tasks[2].inputs.artifacts[0].from: {{ tasks.prep.outputs.artifacts.x }}: task "prep" declares no output artifact "x"',
+      'tasks[2].inputs.artifacts[0].from: {{ tasks.prep.outputs.artifacts.x }}: task "prep" declares no output artifact "x" (task "train")',
     ],
     [
       'an unclosed template',
       { args: ['echo {{ params.lr'] },
-      'tasks[2].args[0]: "{{ params.lr" has no closing "}}"',
+      'tasks[2].args[0]: "{{ params.lr" has no closing "}}" (task "train")',
     ],
     [
       'a template in the image',
       { image: 'repo/{{ params.lr }}' },
-      'tasks[2].image: templates are allowed only in command, args, env, foreach, inputs and params, got "repo/{{ params.lr }}"',
+      'tasks[2].image: templates are allowed only in command, args, env, foreach, inputs and params, got "repo/{{ params.lr }}" (task "train")',
     ],
   ])('reports %s with the path of the field', (_, train, message) => {
     expect(messageOf(() => parsePipeline(pipelineWith(train)))).toBe(message);
@@ -152,8 +152,8 @@ describe('parsePipeline on templates that do not resolve', () => {
   it('reports every bad reference of a field, in order', () => {
     expect(messageOf(() => parsePipeline(pipelineWith({ args: ['{{ params.a }}-{{ params.b }}'] })))).toBe(
       [
-        'tasks[2].args[0]: {{ params.a }}: unknown param "a"',
-        'tasks[2].args[0]: {{ params.b }}: unknown param "b"',
+        'tasks[2].args[0]: {{ params.a }}: unknown param "a" (task "train")',
+        'tasks[2].args[0]: {{ params.b }}: unknown param "b" (task "train")',
       ].join('\n'),
     );
   });
@@ -161,6 +161,6 @@ describe('parsePipeline on templates that do not resolve', () => {
   it('reports a param of a pipeline that declares none', () => {
     expect(
       messageOf(() => parsePipeline(makePipeline([makeTask('a', { env: { A_1: '{{ params.x }}' } })]))),
-    ).toBe('tasks[0].env.A_1: {{ params.x }}: unknown param "x"');
+    ).toBe('tasks[0].env.A_1: {{ params.x }}: unknown param "x" (task "a")');
   });
 });

@@ -147,7 +147,7 @@ describe('parsePipeline on bad defaults', () => {
   it('reports a bad default of an inline sub-pipeline under its task', () => {
     const inline = { name: 'child', defaults: { tier: 'gold' }, tasks: [{ id: 'c', image: 'x' }] };
     expect(messageOf(() => parsePipeline(makePipeline([{ id: 'sub', pipelineSpec: inline }])))).toBe(
-      'tasks[0].pipelineSpec.defaults.tier: must be one of "critical", "flex", got "gold"',
+      'tasks[0].pipelineSpec.defaults.tier: must be one of "critical", "flex", got "gold" (task "sub")',
     );
   });
 });

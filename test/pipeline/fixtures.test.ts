@@ -12,19 +12,19 @@ const nodes = [
 describe('loadPipelineFile on bad fixtures', () => {
   it.each([
     ['cycle.yaml', 'tasks: cycle a -> b -> c -> a'],
-    ['unknown-dependency.yaml', 'tasks[3].dependsOn[0]: unknown task "build"'],
+    ['unknown-dependency.yaml', 'tasks[3].dependsOn[0]: unknown task "build" (task "deploy")'],
     ['duplicate-id.yaml', 'tasks[1].id: duplicate task id "build" (also tasks[0])'],
     ['self-dependency.yaml', 'tasks[0].dependsOn[0]: task "loop" depends on itself'],
     [
       'non-positive-cpu.yaml',
-      'tasks[0].resources.cpu: must be > 0, got 0\ntasks[0].resources.memoryMiB: must be > 0, got -64',
+      'tasks[0].resources.cpu: must be > 0, got 0 (task "idle")\ntasks[0].resources.memoryMiB: must be > 0, got -64 (task "idle")',
     ],
     [
       'too-large-memory.yaml',
-      'tasks[1].resources.memoryMiB: 65536 is larger than every node of the cluster (the largest has 16384)',
+      'tasks[1].resources.memoryMiB: 65536 is larger than every node of the cluster (the largest has 16384) (task "huge")',
     ],
-    ['unknown-field.yaml', 'tasks[0]: unknown field "comand"'],
-    ['plain-object.ts', 'tasks[0].dependsOn[0]: unknown task "missing"'],
+    ['unknown-field.yaml', 'tasks[0]: unknown field "comand" (task "build")'],
+    ['plain-object.ts', 'tasks[0].dependsOn[0]: unknown task "missing" (task "only")'],
   ])('rejects %s with the exact problem', async (file, message) => {
     const error = await loadPipelineFile(`${dir}/${file}`, { nodes }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineValidationError);
@@ -69,8 +69,8 @@ describe('loadPipelineFile on good sources', () => {
     expect((error as Error).message).toBe(
       ['a', 'b', 'c', 'd']
         .map(
-          (_, i) =>
-            `tasks[${i}].resources.cpu: 0.5 is larger than every node of the cluster (the largest has 0.25)`,
+          (id, i) =>
+            `tasks[${i}].resources.cpu: 0.5 is larger than every node of the cluster (the largest has 0.25) (task "${id}")`,
         )
         .join('\n'),
     );

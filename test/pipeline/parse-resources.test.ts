@@ -33,47 +33,47 @@ describe('parsePipeline against the cluster', () => {
     [
       'cpu beyond every node',
       { cpu: 64 },
-      'tasks[2].resources.cpu: 64 is larger than every node of the cluster (the largest has 2)',
+      'tasks[2].resources.cpu: 64 is larger than every node of the cluster (the largest has 2) (task "c")',
     ],
     [
       'memory beyond every node',
       { memoryMiB: 8192 },
-      'tasks[2].resources.memoryMiB: 8192 is larger than every node of the cluster (the largest has 4096)',
+      'tasks[2].resources.memoryMiB: 8192 is larger than every node of the cluster (the largest has 4096) (task "c")',
     ],
     [
       'a gpu on a gpu-less cluster',
       { gpu: 1 },
-      'tasks[2].resources.gpu: 1 requested, but no node of the cluster has gpu',
+      'tasks[2].resources.gpu: 1 requested, but no node of the cluster has gpu (task "c")',
     ],
     [
       'network bandwidth no node offers',
       { networkMbps: 100 },
-      'tasks[2].resources.networkMbps: 100 requested, but no node of the cluster has networkMbps',
+      'tasks[2].resources.networkMbps: 100 requested, but no node of the cluster has networkMbps (task "c")',
     ],
     [
       'a named scalar no node has',
       { scalars: { tpu: 2 } },
-      'tasks[2].resources.scalars.tpu: 2 requested, but no node of the cluster has tpu',
+      'tasks[2].resources.scalars.tpu: 2 requested, but no node of the cluster has tpu (task "c")',
     ],
     [
       'a named scalar beyond every node',
       { scalars: { fpga: 3 } },
-      'tasks[2].resources.scalars.fpga: 3 is larger than every node of the cluster (the largest has 1)',
+      'tasks[2].resources.scalars.fpga: 3 is larger than every node of the cluster (the largest has 1) (task "c")',
     ],
     [
       'resources that fit only on different nodes',
       { cpu: 2, memoryMiB: 4096 },
-      'tasks[2].resources: { cpu: 2, memoryMiB: 4096 } fits no single node of the cluster: each resource fits on some node, never all on one',
+      'tasks[2].resources: { cpu: 2, memoryMiB: 4096 } fits no single node of the cluster: each resource fits on some node, never all on one (task "c")',
     ],
     [
       'disk and a scalar that never meet on one node',
       { cpu: 1, memoryMiB: 512, diskMiB: 100, scalars: { fpga: 1 } },
-      'tasks[2].resources: { cpu: 1, memoryMiB: 512, diskMiB: 100, fpga: 1 } fits no single node of the cluster: each resource fits on some node, never all on one',
+      'tasks[2].resources: { cpu: 1, memoryMiB: 512, diskMiB: 100, fpga: 1 } fits no single node of the cluster: each resource fits on some node, never all on one (task "c")',
     ],
     [
       'two resources beyond every node, each reported',
       { cpu: 3, memoryMiB: 5000 },
-      'tasks[2].resources.cpu: 3 is larger than every node of the cluster (the largest has 2)\ntasks[2].resources.memoryMiB: 5000 is larger than every node of the cluster (the largest has 4096)',
+      'tasks[2].resources.cpu: 3 is larger than every node of the cluster (the largest has 2) (task "c")\ntasks[2].resources.memoryMiB: 5000 is larger than every node of the cluster (the largest has 4096) (task "c")',
     ],
   ])('rejects %s', (_, resources, message) => {
     expect(problems(resources)).toBe(message);

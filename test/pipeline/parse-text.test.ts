@@ -67,7 +67,7 @@ describe('parsePipelineText', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(PipelineValidationError);
       expect((error as PipelineValidationError).source).toBe('ci.yaml');
-      expect((error as Error).message).toBe('tasks[0].dependsOn[0]: unknown task "b"');
+      expect((error as Error).message).toBe('tasks[0].dependsOn[0]: unknown task "b" (task "a")');
     }
   });
 

@@ -73,7 +73,7 @@ describe('parsePipeline on graph mistakes', () => {
     [
       'an unknown dependency',
       [makeTask('a'), makeTask('deploy', { dependsOn: ['a', 'build'] })],
-      'tasks[1].dependsOn[1]: unknown task "build"',
+      'tasks[1].dependsOn[1]: unknown task "build" (task "deploy")',
     ],
     [
       'a task depending on itself',
@@ -83,7 +83,7 @@ describe('parsePipeline on graph mistakes', () => {
     [
       'a repeated dependency',
       [makeTask('a'), makeTask('b', { dependsOn: ['a', 'a'] })],
-      'tasks[1].dependsOn[1]: duplicate dependency "a" (also dependsOn[0])',
+      'tasks[1].dependsOn[1]: duplicate dependency "a" (also dependsOn[0]) (task "b")',
     ],
     [
       'a two-task cycle',
@@ -130,44 +130,48 @@ describe('parsePipeline on field mistakes', () => {
     [
       'a non-positive cpu',
       makeTask('a', { resources: { cpu: -2 } }),
-      'tasks[0].resources.cpu: must be > 0, got -2',
+      'tasks[0].resources.cpu: must be > 0, got -2 (task "a")',
     ],
     [
       'a cpu finer than 0.01',
       makeTask('a', { resources: { cpu: 0.005 } }),
-      'tasks[0].resources.cpu: must be a multiple of 0.01, got 0.005',
+      'tasks[0].resources.cpu: must be a multiple of 0.01, got 0.005 (task "a")',
     ],
     [
       'a fractional memory',
       makeTask('a', { resources: { memoryMiB: 1.5 } }),
-      'tasks[0].resources.memoryMiB: expected integer, got 1.5',
+      'tasks[0].resources.memoryMiB: expected integer, got 1.5 (task "a")',
     ],
-    ['a wrongly typed image', makeTask('a', { image: 42 }), 'tasks[0].image: expected string, got 42'],
+    [
+      'a wrongly typed image',
+      makeTask('a', { image: 42 }),
+      'tasks[0].image: expected string, got 42 (task "a")',
+    ],
     [
       'neither an image nor a sub-pipeline',
       { id: 'a' },
       'tasks[0]: task "a" needs "image" (a container) or "pipeline" (a sub-pipeline)',
     ],
-    ['an empty image', makeTask('a', { image: '' }), 'tasks[0].image: must not be empty, got ""'],
+    ['an empty image', makeTask('a', { image: '' }), 'tasks[0].image: must not be empty, got "" (task "a")'],
     [
       'an empty command',
       makeTask('a', { command: [] }),
-      'tasks[0].command: must have at least 1 item, got 0',
+      'tasks[0].command: must have at least 1 item, got 0 (task "a")',
     ],
     [
       'an unknown field',
       makeTask('a', { imagePullPolicy: 'Always' }),
-      'tasks[0]: unknown field "imagePullPolicy"',
+      'tasks[0]: unknown field "imagePullPolicy" (task "a")',
     ],
     [
       'an unknown resource field',
       makeTask('a', { resources: { cpus: 2 } }),
-      'tasks[0].resources: unknown field "cpus"',
+      'tasks[0].resources: unknown field "cpus" (task "a")',
     ],
     [
       'a bad pull policy',
       makeTask('a', { pullPolicy: 'Sometimes' }),
-      'tasks[0].pullPolicy: must be one of "IfNotPresent", "Always", "Never", got "Sometimes"',
+      'tasks[0].pullPolicy: must be one of "IfNotPresent", "Always", "Never", got "Sometimes" (task "a")',
     ],
     [
       'a bad id',
@@ -177,32 +181,32 @@ describe('parsePipeline on field mistakes', () => {
     [
       'a bad env name',
       makeTask('a', { env: { '1A': 'x' } }),
-      'tasks[0].env["1A"]: invalid key: must be a valid environment variable name, got "1A"',
+      'tasks[0].env["1A"]: invalid key: must be a valid environment variable name, got "1A" (task "a")',
     ],
     [
       'a relative mount',
       makeTask('a', { mounts: [{ hostPath: 'data', containerPath: '/data' }] }),
-      'tasks[0].mounts[0].hostPath: must start with "/", got "data"',
+      'tasks[0].mounts[0].hostPath: must start with "/", got "data" (task "a")',
     ],
     [
       'a too long timeout',
       makeTask('a', { timeoutSeconds: 10_000_000 }),
-      'tasks[0].timeoutSeconds: must be <= 604800, got 10000000',
+      'tasks[0].timeoutSeconds: must be <= 604800, got 10000000 (task "a")',
     ],
     [
       'an unknown constraint kind',
       makeTask('a', { constraints: [{ kind: 'spread' }] }),
-      'tasks[0].constraints[0].kind: must be one of "attribute", "uniqueNode", "balance", "exclusiveNode", got "spread"',
+      'tasks[0].constraints[0].kind: must be one of "attribute", "uniqueNode", "balance", "exclusiveNode", got "spread" (task "a")',
     ],
     [
       'a maximum retry interval below the initial one',
       makeTask('a', { retry: { initialIntervalSeconds: 10, maximumIntervalSeconds: 5 } }),
-      'tasks[0].retry.maximumIntervalSeconds: 5 is less than initialIntervalSeconds (10)',
+      'tasks[0].retry.maximumIntervalSeconds: 5 is less than initialIntervalSeconds (10) (task "a")',
     ],
     [
       'a scalar shadowing a built-in resource',
       makeTask('a', { resources: { scalars: { gpu: 1 } } }),
-      'tasks[0].resources.scalars.gpu: "gpu" is a built-in resource; set resources.gpu instead',
+      'tasks[0].resources.scalars.gpu: "gpu" is a built-in resource; set resources.gpu instead (task "a")',
     ],
   ])('reports %s with its path and value', (_, task, message) => {
     expect(messageOf(() => parsePipeline(makePipeline([task])))).toBe(message);
@@ -229,9 +233,9 @@ describe('parsePipeline reporting', () => {
     ]);
     expect(messageOf(() => parsePipeline(input))).toBe(
       [
-        'tasks[0].resources.cpu: must be > 0, got 0',
-        'tasks[1]: unknown field "colour"',
-        'tasks[0].dependsOn[0]: unknown task "ghost"',
+        'tasks[0].resources.cpu: must be > 0, got 0 (task "a")',
+        'tasks[1]: unknown field "colour" (task "b")',
+        'tasks[0].dependsOn[0]: unknown task "ghost" (task "a")',
         'tasks[1].dependsOn[0]: task "b" depends on itself',
       ].join('\n'),
     );
@@ -244,7 +248,7 @@ describe('parsePipeline reporting', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(PipelineValidationError);
       expect((error as PipelineValidationError).issues).toEqual([
-        { path: 'tasks[0].dependsOn[0]', message: 'unknown task "build"' },
+        { path: 'tasks[0].dependsOn[0]', message: 'unknown task "build" (task "a")' },
       ]);
       expect((error as PipelineValidationError).source).toBe('ci.yaml');
       expect((error as PipelineValidationError).name).toBe('PipelineValidationError');

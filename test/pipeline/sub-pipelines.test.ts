@@ -37,8 +37,8 @@ describe('loadPipelineFile with sub-pipelines', () => {
     expect((error as PipelineValidationError).source).toBe(`${dir}/bad-mapping.yaml`);
     expect((error as Error).message).toBe(
       [
-        'tasks[0].params.epochs: sub-pipeline "train" declares no param "epochs"',
-        'tasks[0].outputs.parameters[0].from: {{ tasks.fit.outputs.score }}: task "fit" declares no output "score" in sub-pipeline "train"',
+        'tasks[0].params.epochs: sub-pipeline "train" declares no param "epochs" (task "train")',
+        'tasks[0].outputs.parameters[0].from: {{ tasks.fit.outputs.score }}: task "fit" declares no output "score" in sub-pipeline "train" (task "train")',
       ].join('\n'),
     );
   });
@@ -47,7 +47,7 @@ describe('loadPipelineFile with sub-pipelines', () => {
     const error = await errorOf(`${dir}/broken-child.yaml`);
     expect(error).toBeInstanceOf(PipelineValidationError);
     expect((error as PipelineValidationError).source).toBe(`${dir}/children/broken.yaml`);
-    expect((error as Error).message).toBe('tasks[0].dependsOn[0]: unknown task "b"');
+    expect((error as Error).message).toBe('tasks[0].dependsOn[0]: unknown task "b" (task "a")');
   });
 
   it('names the task and the path of a missing child', async () => {

@@ -147,32 +147,32 @@ describe('parsePipeline on container and sub-pipeline tasks', () => {
     [
       'a param the child does not declare',
       [subTask({ params: { lr: '1', epochs: '3' } })],
-      'tasks[0].params.epochs: sub-pipeline "child" declares no param "epochs"',
+      'tasks[0].params.epochs: sub-pipeline "child" declares no param "epochs" (task "sub")',
     ],
     [
       'an output mapping an unknown child task',
       [subTask({ outputs: { parameters: [{ name: 's', from: '{{ tasks.ghost.outputs.score }}' }] } })],
-      'tasks[0].outputs.parameters[0].from: {{ tasks.ghost.outputs.score }}: unknown task "ghost" in sub-pipeline "child"',
+      'tasks[0].outputs.parameters[0].from: {{ tasks.ghost.outputs.score }}: unknown task "ghost" in sub-pipeline "child" (task "sub")',
     ],
     [
       'an output mapping an undeclared child output',
       [subTask({ outputs: { parameters: [{ name: 's', from: '{{ tasks.fit.outputs.loss }}' }] } })],
-      'tasks[0].outputs.parameters[0].from: {{ tasks.fit.outputs.loss }}: task "fit" declares no output "loss" in sub-pipeline "child"',
+      'tasks[0].outputs.parameters[0].from: {{ tasks.fit.outputs.loss }}: task "fit" declares no output "loss" in sub-pipeline "child" (task "sub")',
     ],
     [
       'an output artifact mapping a child parameter',
       [subTask({ outputs: { artifacts: [{ name: 'm', from: '{{ tasks.fit.outputs.score }}' }] } })],
-      'tasks[0].outputs.artifacts[0].from: expected {{ tasks.ID.outputs.artifacts.NAME }} of sub-pipeline "child", got "{{ tasks.fit.outputs.score }}"',
+      'tasks[0].outputs.artifacts[0].from: expected {{ tasks.ID.outputs.artifacts.NAME }} of sub-pipeline "child", got "{{ tasks.fit.outputs.score }}" (task "sub")',
     ],
     [
       'a malformed output mapping',
       [subTask({ outputs: { parameters: [{ name: 's', from: '{{ tasks.fit.outputs.score' }] } })],
-      'tasks[0].outputs.parameters[0].from: "{{ tasks.fit.outputs.score" has no closing "}}"',
+      'tasks[0].outputs.parameters[0].from: "{{ tasks.fit.outputs.score" has no closing "}}" (task "sub")',
     ],
     [
       'a problem inside an inline child, under its task',
       [subTask({ pipelineSpec: { name: 'child', tasks: [{ id: 'x', image: 'y', dependsOn: ['z'] }] } })],
-      'tasks[0].pipelineSpec.tasks[0].dependsOn[0]: unknown task "z"',
+      'tasks[0].pipelineSpec.tasks[0].dependsOn[0]: unknown task "z" (task "x")',
     ],
   ])('reports %s', (_, tasks, message) => {
     expect(messageOf(() => parsePipeline(makePipeline(tasks)))).toBe(message);

@@ -122,7 +122,7 @@ describe('parsePipeline on when', () => {
     [
       'a malformed expression',
       'tasks.pick.status ==',
-      'tasks[2].when: cannot parse "tasks.pick.status ==": Unexpected token: EOF at column 21',
+      'tasks[2].when: cannot parse "tasks.pick.status ==": Unexpected token: EOF at column 21 (task "deploy")',
     ],
     [
       'a task that is not upstream',
@@ -132,7 +132,7 @@ describe('parsePipeline on when', () => {
     [
       'an unknown task',
       'tasks["ghost"].status == "failed"',
-      'tasks[2].when: tasks.ghost: unknown task "ghost"',
+      'tasks[2].when: tasks.ghost: unknown task "ghost" (task "deploy")',
     ],
     [
       'the task itself',
@@ -142,9 +142,13 @@ describe('parsePipeline on when', () => {
     [
       'an undeclared output',
       "tasks.pick.outputs.worst == '1'",
-      'tasks[2].when: tasks.pick.outputs.worst: task "pick" declares no output "worst"',
+      'tasks[2].when: tasks.pick.outputs.worst: task "pick" declares no output "worst" (task "deploy")',
     ],
-    ['an unknown param', "params.speed == 'fast'", 'tasks[2].when: params.speed: unknown param "speed"'],
+    [
+      'an unknown param',
+      "params.speed == 'fast'",
+      'tasks[2].when: params.speed: unknown param "speed" (task "deploy")',
+    ],
   ])('reports %s at tasks[i].when', (_, when, message) => {
     let error: unknown;
     try {
@@ -158,7 +162,7 @@ describe('parsePipeline on when', () => {
 
   it('reports a reference made twice once', () => {
     expect(() => parsePipeline(pipelineWith("params.x == 'a' || params.x == 'b'"))).toThrow(
-      /^tasks\[2\]\.when: params\.x: unknown param "x"$/,
+      /^tasks\[2\]\.when: params\.x: unknown param "x" \(task "deploy"\)$/,
     );
   });
 });

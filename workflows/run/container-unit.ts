@@ -28,9 +28,27 @@ export interface Placement {
   readonly gpus?: readonly string[];
 }
 
-export type UnitOutcome =
-  | { readonly kind: 'succeeded'; readonly result: RunContainerResult }
-  | { readonly kind: 'failed'; readonly patch: Partial<TaskState> };
+export interface UnitOutcome {
+  readonly outcome: 'succeeded' | 'cached' | 'failed';
+  readonly patch: Partial<TaskState>;
+}
+
+/** A finished attempt's state: a cached one ran no container. */
+function succeeded(result: RunContainerResult): UnitOutcome {
+  const isCached = result.cachedFrom !== undefined;
+  return {
+    outcome: isCached ? 'cached' : 'succeeded',
+    patch: {
+      status: isCached ? 'cached' : 'succeeded',
+      attempts: isCached ? 0 : result.attempt,
+      exitCode: isCached ? null : 0,
+      finishedAt: Date.now(),
+      ...(result.outputs ? { outputs: result.outputs } : {}),
+      ...(result.artifacts ? { artifacts: result.artifacts } : {}),
+      ...(result.cachedFrom ? { cachedFrom: result.cachedFrom.runId } : {}),
+    },
+  };
+}
 
 export interface UnitContext {
   readonly link: ClusterLink;
@@ -63,7 +81,7 @@ export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): P
     const decision = await ctx.link.place(request);
     if (decision.kind === 'rejected') {
       return {
-        kind: 'failed',
+        outcome: 'failed',
         patch: {
           status: 'failed',
           error: `unschedulable: ${decision.reason}`,
@@ -83,8 +101,7 @@ export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): P
       ...(decision.gpus ? { gpus: decision.gpus } : {}),
     });
     try {
-      const result = await ctx.link.preemptible(unitId, () => activities.runContainer(input));
-      return { kind: 'succeeded', result };
+      return succeeded(await ctx.link.preemptible(unitId, () => activities.runContainer(input)));
     } catch (err) {
       const preemption = ctx.link.takePreemption(unitId);
       if (
@@ -98,7 +115,7 @@ export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): P
       if (isCancellation(err)) throw err;
       const failure = viewFailure(err);
       return {
-        kind: 'failed',
+        outcome: 'failed',
         patch: {
           status: 'failed',
           attempts: failure.details?.attempt ?? task.retry.maxAttempts,

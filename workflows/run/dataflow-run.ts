@@ -9,7 +9,6 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  TemporalFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -41,7 +40,6 @@ import {
 } from '../definitions.js';
 import { openClusterLink } from './cluster-link.js';
 import { runContainerUnit } from './container-unit.js';
-import { viewFailure } from './failure-view.js';
 import { runForeachTask } from './foreach-task.js';
 import { DEFAULT_MAX_HISTORY_EVENTS, HistoryBudget } from './history-budget.js';
 import {
@@ -53,6 +51,7 @@ import {
   templatedTexts,
 } from './render-task.js';
 import { runSubPipelineUnit } from './sub-pipeline-unit.js';
+import { failedOutside } from './task-failure.js';
 
 const TERMINAL = new Set(['succeeded', 'cached', 'failed', 'skipped', 'cancelled']);
 
@@ -193,41 +192,12 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
           input: (placement) => renderContainerInput(task.id, task, scope, loader, run, placement),
         },
       );
-      if (outcome.kind === 'failed') {
-        update(task.id, outcome.patch);
-        return finish(task, 'failed');
-      }
-      const result = outcome.result;
-      update(task.id, {
-        status: result.cachedFrom ? 'cached' : 'succeeded',
-        attempts: result.cachedFrom ? 0 : result.attempt,
-        exitCode: result.cachedFrom ? null : 0,
-        finishedAt: Date.now(),
-        ...(result.outputs ? { outputs: result.outputs } : {}),
-        ...(result.artifacts ? { artifacts: result.artifacts } : {}),
-        ...(result.cachedFrom ? { cachedFrom: result.cachedFrom.runId } : {}),
-      });
-      return finish(task, result.cachedFrom ? 'cached' : 'succeeded');
+      update(task.id, outcome.patch);
+      return finish(task, outcome.outcome);
     } catch (err) {
-      // A child workflow or control activity that failed for good fails this task; a cancellation or a bug
-      // in this code is not the task's failure and propagates.
-      if (err instanceof TemporalFailure && !isCancellation(err)) {
-        const failure = viewFailure(err);
-        update(task.id, {
-          status: 'failed',
-          error: `task "${task.id}": ${failure.message}`,
-          ...(failure.type ? { failureType: failure.type } : {}),
-          finishedAt: Date.now(),
-        });
-        return finish(task, 'failed');
-      }
-      if (!(err instanceof RenderError)) throw err;
-      update(task.id, {
-        status: 'failed',
-        error: err.message,
-        failureType: err.failureType,
-        finishedAt: Date.now(),
-      });
+      const failed = failedOutside(task.id, err, Date.now());
+      if (!failed) throw err;
+      update(task.id, failed);
       return finish(task, 'failed');
     }
   }

@@ -25,7 +25,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GantryActivities, TaskFailureDetails } from '../../activities/index.js';
+import type { GantryActivities } from '../../activities/index.js';
 import { FailureType } from '../../common/failure-types.js';
 import { SearchAttribute } from '../../common/names.js';
 import type { TaskSpec } from '../../pipeline/schema.js';
@@ -54,38 +54,7 @@ import {
   runStateQuery,
 } from '../definitions.js';
 import { runContainerInput, taskActivityOptions } from '../task-activity.js';
-
-interface FailureView {
-  type?: string;
-  message: string;
-  details?: TaskFailureDetails;
-}
-
-/** Digs the activity's ApplicationFailure out of Temporal's ActivityFailure wrapper. */
-function viewFailure(err: unknown): FailureView {
-  let current: unknown = err;
-  while (current && typeof current === 'object') {
-    const failure = current as {
-      type?: string;
-      message?: string;
-      details?: unknown[];
-      cause?: unknown;
-      name?: string;
-    };
-    if (failure.name === 'ApplicationFailure' || failure.type !== undefined) {
-      const details = failure.details?.[0] as TaskFailureDetails | undefined;
-      return {
-        ...(failure.type ? { type: failure.type } : {}),
-        message: failure.message ?? String(err),
-        ...(details ? { details } : {}),
-      };
-    }
-    if (failure.name === 'TimeoutFailure')
-      return { type: 'ActivityTimeout', message: failure.message ?? 'activity timed out' };
-    current = failure.cause;
-  }
-  return { message: err instanceof Error ? err.message : String(err) };
-}
+import { viewFailure } from './failure-view.js';
 
 // Well under Temporal's 50k-event limit and its 10k-event warning; the server may suggest it earlier.
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
