@@ -1,6 +1,6 @@
 /** A cluster of Docker hosts: the inventory the cluster service schedules onto. Pure data and validation. */
 import { z } from 'zod';
-import { SCORERS, type ScheduleOptions } from '../scheduler/placement/types.js';
+import { SCORERS, type ScheduleOptions } from './schedule-options.js';
 
 export const DockerEndpointSchema = z.union([
   z.object({ socketPath: z.string().startsWith('/') }).strict(),

@@ -2,7 +2,7 @@
  * Cross-field rules on resource requests: scalar names must not shadow built-in resources and, given the
  * cluster's nodes, every task must fit on at least one node: per resource, and in all resources at once.
  */
-import { fits, toResourceVector } from '../scheduler/placement/resources.js';
+import { fits, toResourceVector } from '../common/resources.js';
 import { ResourcesSchema } from './schema.js';
 import type { RuleIssue, TaskView } from './view-tasks.js';
 

@@ -5,7 +5,7 @@
 import type { Constraint } from '../../pipeline/schema.js';
 import type { ClusterNode, ScheduleInput } from './types.js';
 
-import { EPSILON } from './epsilon.js';
+import { EPSILON } from '../../common/epsilon.js';
 
 export { EPSILON };
 

@@ -4,7 +4,7 @@
  * at every distinct size up to half the capacity with prefix sums and binary search: O(n log n).
  * For several resources the largest per-resource bound is valid, since each resource alone is a 1-D problem.
  */
-import { EPSILON } from './epsilon.js';
+import { EPSILON } from '../../common/epsilon.js';
 
 /** Martello–Toth L2 for one resource: sizes and capacity in the same unit. */
 export function lowerBoundL2(sizes: ArrayLike<number>, capacity: number): number {

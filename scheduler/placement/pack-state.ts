@@ -2,7 +2,7 @@
  * Working state shared by the identical-bin packer's phases: item sizes normalised so every bin has capacity 1
  * in each resource, and per-bin item lists and loads. O(R) per operation.
  */
-import { EPSILON } from './epsilon.js';
+import { EPSILON } from '../../common/epsilon.js';
 
 export { EPSILON };
 

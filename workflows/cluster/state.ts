@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { type ClusterSpec, ClusterSpecSchema, toScheduleOptions } from '../../common/cluster-spec.js';
 import { nodeTaskQueue } from '../../common/names.js';
-import { freeResources } from '../../scheduler/placement/resources.js';
+import { freeResources } from '../../common/resources.js';
 import type { Allocation, ScheduleInput, ScalingAdvice } from '../../scheduler/placement/types.js';
 import type { ClusterSnapshot, PlacementRequest } from '../definitions.js';
 

@@ -7,7 +7,7 @@ import { CancellationScope, isCancellation, proxyActivities } from '@temporalio/
 import type { GantryActivities, RunContainerInput, RunContainerResult } from '../../activities/index.js';
 import { FailureType } from '../../common/failure-types.js';
 import type { TaskSpec } from '../../pipeline/schema.js';
-import { toResourceVector } from '../../scheduler/placement/resources.js';
+import { toResourceVector } from '../../common/resources.js';
 import type { PlacementRequest, TaskState } from '../definitions.js';
 import { taskActivityOptions } from '../task-activity.js';
 import type { ClusterLink } from './cluster-link.js';

@@ -35,7 +35,7 @@ import {
   isDagFinished,
   takeReady,
 } from '../../scheduler/dag/legacy-dag-state.js';
-import { toResourceVector } from '../../scheduler/placement/resources.js';
+import { toResourceVector } from '../../common/resources.js';
 import {
   type CarriedRun,
   type HeldPlacement,

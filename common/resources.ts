@@ -1,9 +1,21 @@
-import type { Resources } from '../../pipeline/schema.js';
-import type { ResourceVector } from './types.js';
+/** Resource amounts, shared by the pipeline model (what a task asks for) and the scheduler (what nodes hold). */
 import { EPSILON } from './epsilon.js';
 
+/** Amounts by resource name: `cpu` (cores), `memoryMiB`, `gpu`, `diskMiB`, `networkMbps`, or any named scalar. */
+export type ResourceVector = Readonly<Record<string, number>>;
+
+/** A task's resource block, as the pipeline schema defines it. */
+export interface ResourceRequest {
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly gpu?: number | undefined;
+  readonly diskMiB?: number | undefined;
+  readonly networkMbps?: number | undefined;
+  readonly scalars?: Readonly<Record<string, number>> | undefined;
+}
+
 /** Flattens a task's resource block into a vector; named scalars become top-level names. */
-export function toResourceVector(resources: Resources): ResourceVector {
+export function toResourceVector(resources: ResourceRequest): ResourceVector {
   const vector: Record<string, number> = { cpu: resources.cpu, memoryMiB: resources.memoryMiB };
   if (resources.gpu) vector['gpu'] = resources.gpu;
   if (resources.diskMiB !== undefined) vector['diskMiB'] = resources.diskMiB;
