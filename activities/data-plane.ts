@@ -64,12 +64,13 @@ export async function prepareContainer(
 ): Promise<void> {
   const outputs = input.outputs;
   if (outputs && outputs.parameters.length + outputs.artifacts.length > 0) {
-    const plan = await planUpload(runtime, id, OUTPUTS_DIR);
-    const dirs = [
-      ...plan.missingDirs.map((name) => ({ name, mode: 0o755 })),
-      { name: plan.targetRel, mode: 0o1777 },
-    ];
-    await runtime.putArchive(id, plan.base, directoriesTar(dirs));
+    // /gantry is Gantry's own: written at the root in one call, no look at what the image holds there.
+    const parts = OUTPUTS_DIR.split('/').filter(Boolean);
+    const dirs = parts.map((_, i) => ({
+      name: parts.slice(0, i + 1).join('/'),
+      mode: i === parts.length - 1 ? 0o1777 : 0o755,
+    }));
+    await runtime.putArchive(id, '/', directoriesTar(dirs));
   }
   for (const artifact of input.inputArtifacts ?? []) {
     const plan = await planUpload(runtime, id, artifact.path);

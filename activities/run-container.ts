@@ -217,12 +217,10 @@ export async function runContainerAttempt(
         tail,
       );
     }
-    const isOomKilled = await wasOomKilled(
-      runtime,
-      id,
-      outcome.exitCode,
-      deps.oomFlagGraceMs ?? OOM_FLAG_GRACE_MS,
-    );
+    // A zero exit is a success even if the kernel killed one of the task's children: no inspect needed.
+    const isOomKilled =
+      outcome.exitCode !== 0 &&
+      (await wasOomKilled(runtime, id, outcome.exitCode, deps.oomFlagGraceMs ?? OOM_FLAG_GRACE_MS));
     if (isOomKilled) {
       throw new TaskAttemptError(
         FailureType.OutOfMemory,
