@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineInput } from '../../pipeline/schema.js';
+import { waitForRun } from '../../engine/runs.js';
 import { type TestCluster, shTask, startTestCluster } from './harness.js';
 import { foreachItems, valueOf } from './data-helpers.js';
 
@@ -123,6 +124,31 @@ describe('data between tasks', () => {
       [3, 'succeeded', 1],
       [4, 'succeeded', 1],
     ]);
+  });
+
+  it('finishes a fan-out whose workflow worker is replaced mid-way, each item run once', async () => {
+    const started = await cluster.start({
+      name: 'fanout-restart',
+      tasks: [
+        shTask('each', 'sleep 0.5; echo $V > /gantry/outputs/v', {
+          foreach: JSON.stringify(Array.from({ length: 24 }, (_, i) => i)),
+          maxParallel: 4,
+          env: { V: '{{ item }}' },
+          outputs: { parameters: [{ name: 'v' }] },
+        }),
+      ],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await cluster.restartControlWorker();
+    const result = await waitForRun(started.handle);
+    expect(result.status).toBe('succeeded');
+    const items = await foreachItems(cluster, result.tasks['each']!);
+    expect(items.map((item) => [item.status, item.attempts])).toEqual(
+      Array.from({ length: 24 }, () => ['succeeded', 1]),
+    );
+    expect(JSON.parse(await valueOf(cluster, result.tasks['each']!.outputs!['v']!))).toEqual(
+      Array.from({ length: 24 }, (_, i) => String(i)),
+    );
   });
 
   it('succeeds with zero items on an empty list', async () => {
