@@ -22,7 +22,7 @@ import type { GantryActivities } from '../../activities/index.js';
 import { FailureType } from '../../common/failure-types.js';
 import { SearchAttribute } from '../../common/names.js';
 import type { TaskSpec } from '../../pipeline/schema.js';
-import { evaluateWhen } from '../../pipeline/when-expression.js';
+import { compileWhen, evaluateWhen } from '../../pipeline/when-expression.js';
 import {
   type TaskOutcome,
   completeTask,
@@ -30,6 +30,7 @@ import {
   isDagFinished,
   takeReady,
 } from '../../scheduler/dag/dag-state.js';
+import { isTerminal } from '../../scheduler/dag/task-status.js';
 import {
   type CarriedDataflowRun,
   type RunPipelineInput,
@@ -52,8 +53,6 @@ import {
 } from './render-task.js';
 import { runSubPipelineUnit } from './sub-pipeline-unit.js';
 import { failedOutside } from './task-failure.js';
-
-const TERMINAL = new Set(['succeeded', 'cached', 'failed', 'skipped', 'cancelled']);
 
 export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   const { spec, runId } = input;
@@ -114,20 +113,27 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   /** False when the task's `when` is false; throws RenderError when it cannot be evaluated. */
   async function isWanted(task: TaskSpec): Promise<boolean> {
     if (task.when === undefined) return true;
-    const terminal = [...tasks].filter(([, t]) => TERMINAL.has(t.status));
-    await loader.load(terminal.flatMap(([, t]) => Object.values(t.outputs ?? {})));
+    // Only the tasks the expression names, and of those only the values it reads, are loaded.
+    const compiled = compileWhen(task.when);
+    const refs = compiled.kind === 'compiled' ? compiled.refs : [];
+    const named = new Set(refs.flatMap((ref) => (ref.kind === 'param' ? [] : [ref.taskId])));
+    const read = refs.flatMap((ref) => {
+      const value = ref.kind === 'output' ? tasks.get(ref.taskId)?.outputs?.[ref.name] : undefined;
+      return value ? [value] : [];
+    });
+    await loader.load(read);
     const context = {
       params: spec.params,
       tasks: Object.fromEntries(
-        terminal.map(([id, t]) => [
-          id,
-          {
-            status: t.status,
-            outputs: Object.fromEntries(
-              Object.entries(t.outputs ?? {}).map(([name, ref]) => [name, loader.text(ref)]),
-            ),
-          },
-        ]),
+        [...named].flatMap((id) => {
+          const t = tasks.get(id);
+          if (!t || !isTerminal(t.status)) return [];
+          const outputs = Object.entries(t.outputs ?? {}).flatMap(([name, ref]): [string, string][] =>
+            ref.kind === 'inline' || read.includes(ref) ? [[name, loader.text(ref)]] : [],
+          );
+          const view = { status: t.status, outputs: Object.fromEntries(outputs) };
+          return [[id, view] as const];
+        }),
       ),
     };
     const result = evaluateWhen(task.when, context);
@@ -258,7 +264,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
     status = 'cancelled';
     finishedAt = Date.now();
     for (const [id, task] of tasks)
-      if (!TERMINAL.has(task.status)) update(id, { status: 'cancelled', finishedAt });
+      if (!isTerminal(task.status)) update(id, { status: 'cancelled', finishedAt });
     await cleanup();
     upsertSearchAttributes({ [SearchAttribute.Status]: ['cancelled'] });
     throw err;
