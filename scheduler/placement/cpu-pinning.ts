@@ -7,7 +7,7 @@
  * applies the cpuset.
  */
 import { EPSILON, type ClusterState } from './cluster-state.js';
-import type { PreparedTask } from './placement.js';
+import type { PreparedTask } from './prepared-task.js';
 import type { Allocation, CpuAssignment } from './types.js';
 
 /** Per-node core usage for one scheduling iteration. */

@@ -9,20 +9,10 @@ import { createCandidateIndex } from './candidate-index.js';
 import { EPSILON, occupy, type ClusterState } from './cluster-state.js';
 import { satisfies, type ConstraintContext } from './constraints.js';
 import type { CpuLedger } from './cpu-pinning.js';
+import type { PreparedTask } from './prepared-task.js';
 import type { CpuAssignment, PendingTask, ScheduleOptions, ScorerName } from './types.js';
 
-export interface PreparedTask {
-  readonly task: PendingTask;
-  /** Position in the batch it was prepared from: the key for per-task arrays, without a Map lookup. */
-  readonly index: number;
-  readonly request: Float64Array;
-  /** Resource indexes with a non-zero request. */
-  readonly requested: readonly number[];
-  readonly hard: readonly Constraint[];
-  readonly soft: readonly Constraint[];
-  /** Sum of the request normalised by the largest capacity of each resource: the packing order key. */
-  readonly size: number;
-}
+export type { PreparedTask } from './prepared-task.js';
 
 /**
  * Cpu pinning state shared with the caller: eligibility asks the ledger, and each placement records its
