@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineInput } from '../../pipeline/schema.js';
 import { waitForRun } from '../../engine/runs.js';
-import { type TestCluster, shTask, startTestCluster } from './harness.js';
+import { Label } from '../../common/names.js';
+import { type TestCluster, docker, shTask, startTestCluster, waitFor } from './harness.js';
 import { foreachItems, valueOf } from './data-helpers.js';
 
 describe('data between tasks', () => {
@@ -149,6 +150,32 @@ describe('data between tasks', () => {
     expect(JSON.parse(await valueOf(cluster, result.tasks['each']!.outputs!['v']!))).toEqual(
       Array.from({ length: 24 }, (_, i) => String(i)),
     );
+  });
+
+  it('cancels a fan-out: its slices end, its containers are killed and removed, its items are cancelled', async () => {
+    const started = await cluster.start({
+      name: 'fanout-cancel',
+      tasks: [
+        shTask('each', 'sleep 30', {
+          foreach: JSON.stringify(Array.from({ length: 12 }, (_, i) => i)),
+          maxParallel: 3,
+        }),
+        shTask('after', 'true', { dependsOn: ['each'], trigger: 'allDone' }),
+      ],
+    });
+    await waitFor('three running item containers', async () =>
+      (await docker.findContainers({ [Label.Run]: started.runId })).filter((c) => c.isRunning).length === 3
+        ? true
+        : undefined,
+    );
+    await started.handle.cancel();
+    const result = await waitForRun(started.handle);
+    expect(result.status).toBe('cancelled');
+    expect(result.tasks['each']!.status).toBe('cancelled');
+    expect(result.tasks['after']!.status).toBe('cancelled');
+    expect(await docker.findContainers({ [Label.Run]: started.runId })).toEqual([]);
+    const slice = await cluster.client.workflow.getHandle(`${started.workflowId}--each--slice-0`).describe();
+    expect(slice.status.name).toBe('CANCELLED');
   });
 
   it('succeeds with zero items on an empty list', async () => {
@@ -310,6 +337,24 @@ describe('data between tasks', () => {
     expect(result.status).toBe('succeeded');
     expect(await valueOf(cluster, result.tasks['show']!.outputs!['out']!)).toBe('42 ["2","4","6"]');
     expect(result.tasks['sub']!.childRunId).toBe(`${result.runId}--sub`);
+  });
+
+  it('fails a sub-pipeline task whose child run failed, naming the child run', async () => {
+    const result = await cluster.run({
+      name: 'parent-fails',
+      tasks: [
+        { id: 'sub', pipelineSpec: { name: 'broken', tasks: [shTask('boom', 'exit 5')] } },
+        shTask('after', 'true', { dependsOn: ['sub'] }),
+      ],
+    });
+    expect(result.status).toBe('failed');
+    expect(result.tasks['sub']).toMatchObject({
+      status: 'failed',
+      failureType: 'PipelineFailed',
+      childRunId: `${result.runId}--sub`,
+      error: `sub-pipeline run ${result.runId}--sub failed: task(s) "boom" failed`,
+    });
+    expect(result.tasks['after']!.status).toBe('skipped');
   });
 
   it('runs a sub-pipeline per item whose own task fans out again (nested foreach)', async () => {

@@ -74,7 +74,7 @@ export async function runSubPipelineUnit(
       patch: {
         status: 'failed',
         childRunId: runId,
-        error: `sub-pipeline run ${runId} failed`,
+        error: `sub-pipeline run ${runId} failed: ${failedTasks(state)}`,
         failureType: FailureType.PipelineFailed,
         finishedAt: Date.now(),
       },
@@ -129,4 +129,9 @@ function singleRef(
     return '';
   });
   return count === 1 && rest.trim() === '' ? found : undefined;
+}
+
+function failedTasks(state: RunState): string {
+  const failed = Object.entries(state.tasks).filter(([, t]) => t.status === 'failed');
+  return `task(s) ${failed.map(([id]) => `"${id}"`).join(', ')} failed`;
 }
