@@ -4,20 +4,9 @@
  * `:latest` misses; the task's own env only, since the GANTRY_* variables differ in every run.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../common/canonical-json.js';
 import type { ArtifactStore, CacheEntry } from './artifact-store.js';
 import type { RunContainerInput } from './types.js';
-
-/** JSON with object keys sorted at every level, so equal values always hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** `sha256:<hex>` over what decides a task's result; see the file comment for what is in and out. */
 export function cacheKeyOf(

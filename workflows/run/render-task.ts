@@ -12,7 +12,7 @@ import { FailureType } from '../../common/failure-types.js';
 import { OUTPUTS_DIR, type TaskSpec } from '../../pipeline/schema.js';
 import { type TemplateRef, renderItem, renderTemplate } from '../../pipeline/templates.js';
 import type { TaskState } from '../definitions.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../../common/canonical-json.js';
 import { EVENTS_PER_LOCAL_STEP, type HistoryBudget } from './history-budget.js';
 
 /** What templates can see. */
