@@ -4,7 +4,26 @@ export const DEFAULT_CONTROL_TASK_QUEUE = 'gantry-control';
 export const DEFAULT_CLUSTER_NAME = 'default';
 export const WORKSPACE_MOUNT_PATH = '/workspace';
 
-export const SearchAttribute = { Pipeline: 'GantryPipeline', Status: 'GantryStatus' } as const;
+/**
+ * Custom search attributes (all Keyword), registered on the dev server by scripts/ensure-temporal.sh.
+ * `Trigger` is what started the run (`manual`, `rerun`, `schedule`, `pipeline`); `Schedule` the schedule's id
+ * and `UpstreamRun` the upstream run's id when a schedule or a pipeline trigger started it.
+ */
+export const SearchAttribute = {
+  Pipeline: 'GantryPipeline',
+  Status: 'GantryStatus',
+  Schedule: 'GantrySchedule',
+  Trigger: 'GantryTrigger',
+  UpstreamRun: 'GantryUpstreamRun',
+} as const;
+
+/** The workflow that keeps the registered pipeline triggers (one per namespace). */
+export const TRIGGER_REGISTRY_WORKFLOW_ID = 'gantry-triggers';
+
+/** The workflow id a schedule gives its action; Temporal appends each firing's nominal time to it. */
+export function scheduleActionWorkflowId(scheduleId: string): string {
+  return runWorkflowId(scheduleId);
+}
 
 export const Label = {
   Run: 'gantry.run',
@@ -34,6 +53,14 @@ export function runWorkflowId(runId: string): string {
   return `gantry-run-${runId}`;
 }
 
+/**
+ * A run's id from its workflow id. A schedule's runs share one static input, so their id comes from the
+ * workflow id Temporal gives each firing: the action's id plus the nominal time (`…-2026-12-01T03:00:00Z`).
+ */
+export function runIdFromWorkflowId(workflowId: string): string {
+  return workflowId.startsWith('gantry-run-') ? workflowId.slice('gantry-run-'.length) : workflowId;
+}
+
 export function nodeTaskQueue(clusterName: string, nodeId: string): string {
   return `gantry-${clusterName}-node-${nodeId}`;
 }
@@ -53,6 +80,7 @@ export function containerName(runId: string, taskId: string, attempt: number): s
   return `gantry-${dockerNamePart(runId)}-${dockerNamePart(taskId)}-${attempt}`;
 }
 
+/** Docker volume names allow what container names allow; a scheduled run's id holds `:`. */
 export function workspaceVolumeName(runId: string): string {
-  return `gantry-ws-${runId}`;
+  return `gantry-ws-${dockerNamePart(runId)}`;
 }

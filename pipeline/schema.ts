@@ -219,10 +219,45 @@ export const DEFAULTABLE_FIELDS = [
   'maxParallel',
 ] as const;
 
+/** Temporal Schedules' overlap policies, by their names in the Temporal SDK. */
+export const SCHEDULE_OVERLAPS = [
+  'skip',
+  'bufferOne',
+  'bufferAll',
+  'cancelOther',
+  'terminateOther',
+  'allowAll',
+] as const;
+
+/**
+ * A pipeline's own schedule, used by `gantry schedule create FILE --id ID` where no flag overrides it. The
+ * cron expression and timezone are checked by pipeline/check-schedule.ts.
+ */
+export const PipelineScheduleSchema = z
+  .object({
+    cron: z.string().min(1),
+    timezone: z.string().min(1).optional(),
+    overlap: z.enum(SCHEDULE_OVERLAPS).optional(),
+  })
+  .strict();
+
+/** How an upstream run must end to start this pipeline; `finished` is any end. */
+export const TRIGGER_STATUSES = ['succeeded', 'failed', 'cancelled', 'finished'] as const;
+
+/** Start this pipeline after every run of `afterPipeline` that ends with `status` (`gantry trigger create`). */
+export const PipelineTriggerSchema = z
+  .object({
+    afterPipeline: idSchema,
+    status: z.enum(TRIGGER_STATUSES).default('succeeded'),
+  })
+  .strict();
+
 export const PipelineSchema = z
   .object({
     name: idSchema,
     description: z.string().optional(),
+    schedule: PipelineScheduleSchema.optional(),
+    triggers: z.array(PipelineTriggerSchema).optional(),
     /** Pipeline parameters: string values, overridden per run (`gantry run FILE --param k=v`). */
     params: z.record(nameSchema, z.string()).default({}),
     /** Values for every task that does not set the field (Airflow's default_args); merged before parsing. */
@@ -245,3 +280,7 @@ export type TriggerRule = (typeof TRIGGER_RULES)[number];
 export type OutputsSpec = z.output<typeof OutputsSchema>;
 export type CacheSpec = z.output<typeof CacheSchema>;
 export type PullPolicy = (typeof PULL_POLICIES)[number];
+export type ScheduleOverlap = (typeof SCHEDULE_OVERLAPS)[number];
+export type PipelineSchedule = z.output<typeof PipelineScheduleSchema>;
+export type PipelineTrigger = z.output<typeof PipelineTriggerSchema>;
+export type TriggerStatus = (typeof TRIGGER_STATUSES)[number];

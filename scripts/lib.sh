@@ -18,7 +18,7 @@ TEMPORAL_CLI_VERSION=1.9.1
 # The go-install fallback: v1.9.1's go.mod carries replace directives, so `go install …@v1.9.1` fails.
 TEMPORAL_CLI_GO_VERSION=1.5.1
 GANTRY_DEFAULT_TEMPORAL_ADDRESS=127.0.0.1:7233
-GANTRY_SEARCH_ATTRIBUTES=(GantryPipeline GantryStatus)
+GANTRY_SEARCH_ATTRIBUTES=(GantryPipeline GantryStatus GantrySchedule GantryTrigger GantryUpstreamRun)
 DEFAULT_DOCKER_SOCK=/var/run/docker.sock
 
 mkdir -p "$GANTRY_RUN" "$GANTRY_LOG"

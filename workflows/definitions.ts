@@ -126,9 +126,40 @@ export interface RunState {
   readonly continuations?: number;
   /** The params the run used (the pipeline's, with `--param` overrides applied). */
   readonly params?: Readonly<Record<string, string>>;
+  /** What started the run (absent for runs of older code: started by hand). */
+  readonly origin?: RunOriginView;
+}
+
+/**
+ * What started a run. A schedule's runs share one static input, so theirs names only the schedule; the
+ * nominal time and the run id come from the workflow's start (see `resolveRunInput`).
+ */
+export type RunOrigin =
+  | { readonly kind: 'manual' }
+  | { readonly kind: 'rerun'; readonly fromRun: string }
+  | { readonly kind: 'schedule'; readonly scheduleId: string }
+  | { readonly kind: 'pipeline'; readonly triggerId: string; readonly upstream: UpstreamRun };
+
+/** The origin as a run reports it: an upstream run without its outputs. */
+export type RunOriginView =
+  | Exclude<RunOrigin, { kind: 'pipeline' }>
+  | {
+      readonly kind: 'pipeline';
+      readonly triggerId: string;
+      readonly upstream: Omit<UpstreamRun, 'outputs'>;
+    };
+
+/** The run whose end started this one (a pipeline trigger): `{{ trigger.runId }}`, `{{ trigger.outputs.T.N }}`. */
+export interface UpstreamRun {
+  readonly runId: string;
+  readonly pipeline: string;
+  readonly status: RunStatus;
+  /** Only the outputs this pipeline's templates name, by task id then output name. */
+  readonly outputs: Readonly<Record<string, Readonly<Record<string, ValueRef>>>>;
 }
 
 export interface RunPipelineInput {
+  /** Empty in a schedule's action: each firing takes its id from its workflow id (`runIdFromWorkflowId`). */
   readonly runId: string;
   readonly spec: PipelineSpec;
   readonly clusterWorkflowId: string;
@@ -144,6 +175,8 @@ export interface RunPipelineInput {
   readonly scheduledTime?: string;
   /** Set for a sub-pipeline's run: the parent run and task it belongs to. */
   readonly parent?: { readonly runId: string; readonly taskId: string };
+  /** What started the run; absent means by hand. */
+  readonly origin?: RunOrigin;
 }
 
 export interface ReusedTask {

@@ -4,15 +4,36 @@
  * sub-pipelines). Histories without it replay through the frozen run/legacy-run.ts, and so does a legacy
  * run's later execution (its carried state has no `version`).
  */
-import { patched } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
+import { runIdFromWorkflowId } from '../common/names.js';
 import type { RunPipelineInput, RunState } from './definitions.js';
 import { runDataflow } from './run/dataflow-run.js';
 import { legacyRunPipeline } from './run/legacy-run.js';
 
 export const DATAFLOW_RUN_PATCH = 'gantry-run-dataflow';
 
-export async function runPipeline(input: RunPipelineInput): Promise<RunState> {
+export async function runPipeline(given: RunPipelineInput): Promise<RunState> {
+  const input = resolveRunInput(given);
   const isDataflow = patched(DATAFLOW_RUN_PATCH);
   const isLegacyCarried = input.carried !== undefined && !('version' in input.carried);
   return isDataflow && !isLegacyCarried ? runDataflow(input) : legacyRunPipeline(input);
+}
+
+/**
+ * A schedule's action holds one static input for all its firings: each takes its run id from its workflow
+ * id and its nominal time from the `TemporalScheduledStartTime` search attribute Temporal sets on it. Both
+ * come from the start event, so replay sees the same values.
+ */
+function resolveRunInput(input: RunPipelineInput): RunPipelineInput {
+  if (input.runId !== '' && input.scheduledTime !== undefined) return input;
+  const info = workflowInfo();
+  const nominal = info.searchAttributes?.['TemporalScheduledStartTime']?.[0];
+  const scheduledTime =
+    input.scheduledTime ??
+    (nominal instanceof Date ? nominal.toISOString() : typeof nominal === 'string' ? nominal : undefined);
+  return {
+    ...input,
+    runId: input.runId === '' ? runIdFromWorkflowId(info.workflowId) : input.runId,
+    ...(scheduledTime === undefined ? {} : { scheduledTime }),
+  };
 }

@@ -33,6 +33,8 @@ import {
 import { isTerminal } from '../../scheduler/dag/task-status.js';
 import {
   type CarriedDataflowRun,
+  type RunOrigin,
+  type RunOriginView,
   type RunPipelineInput,
   type RunState,
   type RunStatus,
@@ -53,6 +55,13 @@ import {
 } from './render-task.js';
 import { runSubPipelineUnit } from './sub-pipeline-unit.js';
 import { failedOutside } from './task-failure.js';
+
+/** The origin without the upstream's outputs: the run's state is shown and returned, and stays small. */
+function originView(origin: RunOrigin | undefined): RunOriginView | undefined {
+  if (origin?.kind !== 'pipeline') return origin;
+  const { outputs: _outputs, ...upstream } = origin.upstream;
+  return { ...origin, upstream };
+}
 
 export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   const { spec, runId } = input;
@@ -75,6 +84,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   const isCacheDisabled = input.isCacheDisabled ?? false;
   let status: RunStatus = 'running';
   let finishedAt: number | undefined;
+  const origin = originView(input.origin);
 
   const update = (id: string, patch: Partial<TaskState>) => tasks.set(id, { ...tasks.get(id)!, ...patch });
   const state = (): RunState => ({
@@ -87,6 +97,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
     dependsOn: Object.fromEntries(spec.tasks.map((t) => [t.id, t.dependsOn])),
     ...(continuations > 0 ? { continuations } : {}),
     params: spec.params,
+    ...(origin ? { origin } : {}),
   });
   setHandler(runStateQuery, state);
   upsertSearchAttributes({ [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] });
