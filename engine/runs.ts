@@ -10,11 +10,12 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import { FailureType } from '../common/failure-types.js';
-import { SearchAttribute, clusterWorkflowId, newRunId, runWorkflowId } from '../common/names.js';
+import { clusterWorkflowId, newRunId, runWorkflowId } from '../common/names.js';
 import type { PipelineSpec } from '../pipeline/schema.js';
 import {
   type ClusterSnapshot,
   type ReusedTask,
+  type RunOrigin,
   type RunState,
   clusterSnapshotQuery,
   configureClusterUpdate,
@@ -23,6 +24,7 @@ import {
 import type { clusterService, runPipeline } from '../workflows/index.js';
 import type { GantryConfig } from './config.js';
 import { ClusterUpdateRejectedError, RunNotFoundError } from './errors.js';
+import { runStartMetadata } from './run-metadata.js';
 import { explainClusterQueryFailure } from './service-health.js';
 
 /** Starts the cluster's service if it is not running; an existing service keeps its own inventory. */
@@ -93,6 +95,8 @@ export interface StartRunOptions {
   readonly isCacheDisabled?: boolean;
   /** `gantry rerun`: tasks taken from an earlier run instead of running them. */
   readonly reuse?: Readonly<Record<string, ReusedTask>>;
+  /** What starts the run: by hand unless said otherwise. */
+  readonly origin?: RunOrigin;
 }
 
 export async function startRun(
@@ -103,6 +107,8 @@ export async function startRun(
 ): Promise<StartedRun> {
   const runId = newRunId(spec.name, options.now ?? new Date(), randomBytes(4).toString('hex'));
   const workflowId = runWorkflowId(runId);
+  const origin = options.origin ?? { kind: 'manual' };
+  const metadata = runStartMetadata(spec, origin);
   const handle = await client.workflow.start<typeof runPipeline>('runPipeline', {
     workflowId,
     taskQueue: config.controlTaskQueue,
@@ -114,9 +120,10 @@ export async function startRun(
         ...(options.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: options.maxHistoryEvents }),
         ...(options.isCacheDisabled ? { isCacheDisabled: true } : {}),
         ...(options.reuse === undefined ? {} : { reuse: options.reuse }),
+        origin,
       },
     ],
-    searchAttributes: { [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] },
+    ...metadata,
   });
   return { runId, workflowId, handle };
 }

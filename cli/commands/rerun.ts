@@ -53,6 +53,7 @@ export async function rerunCommand(
         parsePipeline(spec, { nodes: cluster.nodes, source: `run ${finalState.runId}` }),
         {
           reuse,
+          origin: { kind: 'rerun', fromRun: finalState.runId },
           ...(options.isCacheDisabled ? { isCacheDisabled: true } : {}),
           ...(input.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: input.maxHistoryEvents }),
         },
