@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { containerName, newRunId, nodeTaskQueue, runWorkflowId } from '../../common/names.js';
+import {
+  containerName,
+  newRunId,
+  nodeTaskQueue,
+  runIdFromWorkflowId,
+  runWorkflowId,
+  scheduleActionWorkflowId,
+  workspaceVolumeName,
+} from '../../common/names.js';
 
 describe('names', () => {
   it('builds a run id from the pipeline name, the UTC time and the entropy', () => {
@@ -19,5 +27,20 @@ describe('names', () => {
   it('gives every node of every cluster its own task queue', () => {
     expect(nodeTaskQueue('default', 'local')).toBe('gantry-default-node-local');
     expect(nodeTaskQueue('gpu', 'local')).not.toBe(nodeTaskQueue('default', 'local'));
+  });
+
+  it("takes a scheduled firing's run id from the workflow id Temporal gave it", () => {
+    const fired = `${scheduleActionWorkflowId('nightly')}-2026-12-01T03:00:00Z`;
+    expect(runIdFromWorkflowId(fired)).toBe('nightly-2026-12-01T03:00:00Z');
+    expect(runIdFromWorkflowId(runWorkflowId('a-20261122-030405-a1b2c3'))).toBe('a-20261122-030405-a1b2c3');
+  });
+
+  it('gives a scheduled run valid, distinct Docker names although its id holds ":"', () => {
+    const volume = workspaceVolumeName('nightly-2026-12-01T03:00:00Z');
+    expect(volume).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/);
+    expect(volume).not.toBe(workspaceVolumeName('nightly-2026-12-01T03:00:01Z'));
+    expect(containerName('nightly-2026-12-01T03:00:00Z', 't', 1)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/);
+    // Ids of runs started by hand keep the volume name they always had.
+    expect(workspaceVolumeName('a-20261122-030405-a1b2c3')).toBe('gantry-ws-a-20261122-030405-a1b2c3');
   });
 });
