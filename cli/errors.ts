@@ -50,3 +50,26 @@ export class RunStillOpenError extends GantryCliError {
     this.runId = runId;
   }
 }
+
+/** A command-line flag with a value the command cannot use; the message starts with the flag. */
+export class InvalidFlagError extends GantryCliError {
+  readonly flag: string;
+
+  constructor(flag: string, detail: string, options?: { cause?: unknown }) {
+    super(`${flag} ${detail}`, options);
+    this.flag = flag;
+  }
+}
+
+/** `gantry run FILE` of a pipeline whose templates read the upstream run, which only a trigger provides. */
+export class NeedsUpstreamRunError extends GantryCliError {
+  readonly path: string;
+
+  constructor(path: string, usage: string, options?: { cause?: unknown }) {
+    super(
+      `${path}: ${usage}, which only a run started by a pipeline trigger has; register it with \`gantry trigger create ${path}\``,
+      options,
+    );
+    this.path = path;
+  }
+}

@@ -2,10 +2,11 @@
  * The `gantry` command. Thin: parses arguments, calls a command module, maps errors to exit codes
  * (2 for bad input, 3 when the stack is unreachable, 1 for a failed run).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import { GantryActivityError } from '../activities/errors.js';
 import { type GantryConfig, loadConfig } from '../engine/config.js';
+import { LISTED_STATUSES, type ListedStatus, TRIGGER_KINDS, type TriggerKind } from '../engine/list-runs.js';
 import {
   ClusterUpdateRejectedError,
   GantryEngineError,
@@ -19,12 +20,14 @@ import {
   clusterApplyCommand,
   clusterRecoverCommand,
   clusterShowCommand,
-  listCommand,
   logsCommand,
   statusCommand,
 } from './commands/inspect.js';
+import { listCommand, queryValue } from './commands/list.js';
 import { rerunCommand } from './commands/rerun.js';
+import { addScheduleCommands, isBadScheduleInput } from './commands/schedule.js';
 import { runCommand } from './commands/run.js';
+import { addTriggerCommands, isBadTriggerInput } from './commands/trigger.js';
 import { validateCommand } from './commands/validate.js';
 import { workerCommand } from './commands/worker.js';
 import { GantryCliError } from './errors.js';
@@ -51,7 +54,10 @@ function exitCodeFor(err: unknown): number {
     err instanceof GantryActivityError
   ) {
     process.stderr.write(`gantry: ${err.message}\n`);
-    return err instanceof RunNotFoundError || err instanceof ClusterUpdateRejectedError
+    return err instanceof RunNotFoundError ||
+      err instanceof ClusterUpdateRejectedError ||
+      isBadScheduleInput(err) ||
+      isBadTriggerInput(err)
       ? ExitCode.InvalidInput
       : ExitCode.Unavailable;
   }
@@ -234,15 +240,34 @@ program
   });
 program
   .command('list')
-  .description('recent runs, newest first')
-  .option('--pipeline <name>', 'only runs of this pipeline')
+  .description('recent runs, newest first (sub-pipeline runs only with --all)')
+  .option('--pipeline <name>', 'only runs of this pipeline', queryValue)
+  .addOption(new Option('--status <status>', 'only runs in this status').choices(LISTED_STATUSES))
+  .option('--schedule <id>', 'only runs this schedule started', queryValue)
+  .addOption(new Option('--trigger <kind>', 'only runs started this way').choices(TRIGGER_KINDS))
+  .option('--all', "also sub-pipelines' child runs")
   .option('--limit <n>', 'at most this many', positiveInt, 20)
-  .action((opts: { pipeline?: string; limit: number }) => {
-    action = listCommand(
-      { ...(opts.pipeline ? { pipeline: opts.pipeline } : {}), limit: opts.limit },
-      config,
-    );
-  });
+  .option('--json', 'as a JSON array')
+  .action(
+    (opts: {
+      pipeline?: string;
+      status?: ListedStatus;
+      schedule?: string;
+      trigger?: TriggerKind;
+      all?: boolean;
+      limit: number;
+      json?: boolean;
+    }) => {
+      const { all, json, ...filters } = opts;
+      action = listCommand({ ...filters, isIncludingChildren: all ?? false, json: json ?? false }, config);
+    },
+  );
+addScheduleCommands(program, config, (run) => {
+  action = run();
+});
+addTriggerCommands(program, config, (run) => {
+  action = run();
+});
 const cluster = program.command('cluster').description("the cluster's nodes, allocations and queue");
 cluster
   .command('show')

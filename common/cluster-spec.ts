@@ -1,6 +1,7 @@
 /** A cluster of Docker hosts: the inventory the cluster service schedules onto. Pure data and validation. */
 import { z } from 'zod';
 import { SCORERS, type ScheduleOptions } from './schedule-options.js';
+import { ON_WINDOW_CLOSE, WindowSchema } from './window-spec.js';
 
 export const DockerEndpointSchema = z.union([
   z.object({ socketPath: z.string().startsWith('/') }).strict(),
@@ -27,6 +28,23 @@ export const NodeSpecSchema = z
 
 const amounts = z.record(z.string(), z.number().nonnegative());
 
+/**
+ * A capacity group: its guaranteed share and, optionally, off-peak windows outside which its flex tasks do
+ * not start (its critical tasks are never held back). `onWindowClose` (default `finish`) says whether its
+ * flex tasks still running when the window closes are preempted and re-queued, or left to finish.
+ */
+const CapacityGroupSchema = z
+  .object({
+    guaranteed: amounts.optional(),
+    windows: z.array(WindowSchema).min(1).optional(),
+    onWindowClose: z.enum(ON_WINDOW_CLOSE).optional(),
+  })
+  .strict()
+  .superRefine((group, ctx) => {
+    if (group.onWindowClose !== undefined && group.windows === undefined)
+      ctx.addIssue({ code: 'custom', path: ['onWindowClose'], message: 'needs windows' });
+  });
+
 /** How the cluster service schedules: passed to `schedule()` as its options. */
 export const SchedulingSchema = z
   .object({
@@ -37,7 +55,7 @@ export const SchedulingSchema = z
     durationWeight: z.number().nonnegative().optional(),
     starvationSeconds: z.number().positive().optional(),
     cpuPinning: z.boolean().optional(),
-    groups: z.record(z.string(), z.object({ guaranteed: amounts.optional() }).strict()).optional(),
+    groups: z.record(z.string(), CapacityGroupSchema).optional(),
     nodeGroups: z
       .array(
         z

@@ -17,8 +17,15 @@ export const SearchAttribute = {
   UpstreamRun: 'GantryUpstreamRun',
 } as const;
 
-/** The workflow that keeps the registered pipeline triggers (one per namespace). */
-export const TRIGGER_REGISTRY_WORKFLOW_ID = 'gantry-triggers';
+/**
+ * The workflow that keeps the registered pipeline triggers: one per control task queue, since every run on
+ * that queue tells it when it ends (test clusters each have a queue of their own, so they share none).
+ */
+export function triggerRegistryWorkflowId(controlTaskQueue: string): string {
+  return controlTaskQueue === DEFAULT_CONTROL_TASK_QUEUE
+    ? 'gantry-triggers'
+    : `gantry-triggers-${controlTaskQueue}`;
+}
 
 /** The workflow id a schedule gives its action; Temporal appends each firing's nominal time to it. */
 export function scheduleActionWorkflowId(scheduleId: string): string {

@@ -3,6 +3,7 @@
  * common/ and the placement room, which reads them.
  */
 import type { ResourceVector } from './resources.js';
+import type { OnWindowClose, WindowSpec } from './window-spec.js';
 
 /** Fitness functions; each scores a node for a task in [0, 1], higher is better. */
 export const SCORERS = [
@@ -18,6 +19,10 @@ export type ScorerName = (typeof SCORERS)[number];
 export interface CapacityGroup {
   /** Resources the group may always use within its tier; below it, the group is served first. */
   readonly guaranteed?: ResourceVector;
+  /** Off-peak windows: the group's flex tasks start only inside one (see window-spec.ts). */
+  readonly windows?: readonly WindowSpec[];
+  /** Default `finish`. */
+  readonly onWindowClose?: OnWindowClose;
 }
 
 /** An autoscaling group: nodes of one shape that can be added or released. */

@@ -124,3 +124,69 @@ export class ClusterRecoveryError extends GantryEngineError {
     this.clusterName = clusterName;
   }
 }
+
+/** A schedule id that names no schedule, or a schedule Gantry did not create (bad input: exit code 2). */
+export class UnknownScheduleError extends GantryEngineError {
+  readonly scheduleId: string;
+  readonly isForeign: boolean;
+  constructor(scheduleId: string, options?: { cause?: unknown; isForeign?: boolean }) {
+    super(
+      options?.isForeign
+        ? `schedule "${scheduleId}" was not created by Gantry; manage it with \`temporal schedule\``
+        : `no schedule "${scheduleId}" (see \`gantry schedule list\`)`,
+      options,
+    );
+    this.name = 'UnknownScheduleError';
+    this.scheduleId = scheduleId;
+    this.isForeign = options?.isForeign ?? false;
+  }
+}
+
+/** `gantry schedule create --id ID` with an ID a schedule already has. */
+export class ScheduleExistsError extends GantryEngineError {
+  readonly scheduleId: string;
+  constructor(scheduleId: string, options?: { cause?: unknown }) {
+    super(
+      `schedule "${scheduleId}" already exists: choose another --id, or change its pipeline with \`gantry schedule update ${scheduleId} FILE\``,
+      options,
+    );
+    this.name = 'ScheduleExistsError';
+    this.scheduleId = scheduleId;
+  }
+}
+
+/** The server refused a schedule's spec (Gantry's own checks let through something Temporal does not take). */
+export class ScheduleRejectedError extends GantryEngineError {
+  readonly scheduleId: string;
+  constructor(scheduleId: string, reason: string, options?: { cause?: unknown }) {
+    super(`Temporal refused schedule "${scheduleId}": ${reason}`, options);
+    this.name = 'ScheduleRejectedError';
+    this.scheduleId = scheduleId;
+  }
+}
+
+/** `gantry schedule update ID FILE` with a pipeline of another name than the schedule runs. */
+export class SchedulePipelineMismatchError extends GantryEngineError {
+  readonly scheduleId: string;
+  constructor(scheduleId: string, expected: string, got: string, options?: { cause?: unknown }) {
+    super(
+      `schedule "${scheduleId}" runs pipeline "${expected}", not "${got}": an update is a new version of the same pipeline (delete the schedule and create it again to run another)`,
+      options,
+    );
+    this.name = 'SchedulePipelineMismatchError';
+    this.scheduleId = scheduleId;
+  }
+}
+
+/** The trigger registry refused a registration or deletion: duplicate or unknown id, a loop (exit code 2). */
+export class TriggerRejectedError extends GantryEngineError {
+  readonly triggerId: string;
+  /** The registry's failure type (workflows/trigger-registry.ts TriggerRejection), e.g. `TriggerLoop`. */
+  readonly type: string | undefined;
+  constructor(triggerId: string, message: string, options?: { cause?: unknown; type?: string }) {
+    super(message, options);
+    this.name = 'TriggerRejectedError';
+    this.triggerId = triggerId;
+    this.type = options?.type;
+  }
+}

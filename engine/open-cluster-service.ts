@@ -11,6 +11,7 @@ import type { GantryConfig } from './config.js';
 import { ClusterServiceStuckError, ClusterUnavailableError } from './errors.js';
 import { isServedSoon } from './pollers.js';
 import { type ClusterRestart, type RestartOptions, restartClusterService } from './recover-cluster.js';
+import { ensureTriggerRegistry } from './triggers.js';
 import { clusterSnapshot, configureCluster, ensureClusterService, specFromSnapshot } from './runs.js';
 import { workflowHealth } from './service-health.js';
 
@@ -30,6 +31,18 @@ export async function openClusterService(
   client: Client,
   config: GantryConfig,
   options: RestartOptions = {},
+): Promise<OpenedClusterService | undefined> {
+  const opened = await openService(client, config, options);
+  // Every run ends by telling its queue's trigger registry; with the registry always there, that signal
+  // lands instead of failing in each run's history (an idle registry costs nothing).
+  if (opened) await ensureTriggerRegistry(client, config);
+  return opened;
+}
+
+async function openService(
+  client: Client,
+  config: GantryConfig,
+  options: RestartOptions,
 ): Promise<OpenedClusterService | undefined> {
   const health = await workflowHealth(client, clusterWorkflowId(config.clusterName));
   switch (health.kind) {
@@ -51,7 +64,7 @@ export async function openClusterService(
         throw new ClusterUnavailableError(config.clusterName);
       const snapshot = await clusterSnapshot(client, config.clusterName);
       // Gone between the two calls (terminated and deleted): start over.
-      if (!snapshot) return openClusterService(client, config, options);
+      if (!snapshot) return openService(client, config, options);
       return { spec: specFromSnapshot(snapshot) };
     }
   }

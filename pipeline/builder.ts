@@ -125,6 +125,8 @@ export interface PipelineOptions<P extends string> {
   readonly params?: Readonly<Record<P, string>>;
   /** Values for every task that does not set the field (Airflow's default_args). */
   readonly defaults?: Partial<Pick<TaskInput, DefaultableField>>;
+  /** The pipeline's own schedule, for `gantry schedule create FILE --id ID`. */
+  readonly schedule?: PipelineInput['schedule'];
 }
 
 export interface PipelineBuilder<Ids extends string = never, P extends string = never> {
@@ -225,6 +227,7 @@ export function definePipeline<const P extends string = never>(
       ...(description === undefined ? {} : { description }),
       ...(options.params === undefined ? {} : { params: { ...options.params } }),
       ...(options.defaults === undefined ? {} : { defaults: { ...options.defaults } }),
+      ...(options.schedule === undefined ? {} : { schedule: { ...options.schedule } }),
       tasks: tasks.map((task) => ({ ...task })),
     }),
     build: (parseOptions) => parsePipeline(builder.toInput(), parseOptions),
@@ -332,6 +335,8 @@ function ref<Needs extends string, Kind extends RefKind>(target: TemplateRef): R
     index: 'index',
     runId: 'run',
     scheduledTime: 'run',
+    triggerRunId: 'run',
+    triggerOutput: 'run',
   };
   return { kind: kinds[target.kind] as Kind, text: formatRef(target) };
 }

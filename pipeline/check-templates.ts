@@ -1,7 +1,8 @@
 /**
  * Cross-field rules on templates: every `{{ … }}` is well-formed and refers to something the task can see
- * (a declared param; a declared output of an upstream task; `item`/`index` in a foreach task), artifacts
- * travel only through `inputs.artifacts[].from`, and `foreach` is a template or a literal JSON array.
+ * (a declared param; a declared output of an upstream task; `item`/`index` in a foreach task; `trigger.*` in
+ * a pipeline that declares `triggers`), artifacts travel only through `inputs.artifacts[].from`, and
+ * `foreach` is a template or a literal JSON array.
  */
 import { MissingItemKeyError } from './errors.js';
 import { showValue } from './show-value.js';
@@ -97,6 +98,12 @@ function refProblem(ref: TemplateRef, context: RefContext): string | undefined {
     case 'runId':
     case 'scheduledTime':
       return undefined;
+    case 'triggerRunId':
+    case 'triggerOutput':
+      // Which tasks and outputs the upstream pipeline has is known only when its run ends.
+      return scope.hasTriggers
+        ? undefined
+        : `the pipeline declares no triggers, so its runs have no upstream run (add triggers: [{ afterPipeline: NAME }])`;
   }
 }
 

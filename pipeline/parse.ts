@@ -8,6 +8,7 @@
 import { applyDefaults } from './apply-defaults.js';
 import { checkResources, type NodeCapacity } from './check-resources.js';
 import { checkRetry } from './check-retry.js';
+import { checkSchedule } from './check-schedule.js';
 import { checkSubPipelines } from './check-sub-pipelines.js';
 import { checkTaskGraph } from './check-task-graph.js';
 import { checkTaskKinds } from './check-task-kinds.js';
@@ -63,6 +64,7 @@ function checkPipeline(pipeline: unknown, nodes: readonly NodeCapacity[] | undef
     ...checkTaskKinds(tasks),
     ...checkResources(tasks, nodes),
     ...checkRetry(tasks),
+    ...checkSchedule(pipeline),
     ...checkTemplates(tasks, scope),
     ...checkWhen(tasks, scope),
     ...checkSubPipelines(tasks),

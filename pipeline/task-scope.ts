@@ -16,6 +16,8 @@ export interface PipelineScope {
   readonly tasks: ReadonlyMap<string, DeclaredOutputs>;
   /** By task id: every task it depends on, directly or not. */
   readonly upstream: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The pipeline declares `triggers`, so its runs have an upstream run (`{{ trigger.* }}`). */
+  readonly hasTriggers: boolean;
 }
 
 export function buildScope(pipeline: unknown, tasks: readonly TaskView[]): PipelineScope {
@@ -32,7 +34,9 @@ export function buildScope(pipeline: unknown, tasks: readonly TaskView[]): Pipel
   }
   const upstream = new Map<string, ReadonlySet<string>>();
   for (const id of declared.keys()) upstream.set(id, reachable(id, dependsOn));
-  return { params: new Set(params), tasks: declared, upstream };
+  const triggers = isRecord(pipeline) ? pipeline['triggers'] : undefined;
+  const hasTriggers = Array.isArray(triggers) && triggers.length > 0;
+  return { params: new Set(params), tasks: declared, upstream, hasTriggers };
 }
 
 /** What is wrong with task `from` using the outputs of task `taskId`, or undefined when it may. */

@@ -1,8 +1,10 @@
 /**
  * Templates in task fields: `{{ params.NAME }}`, `{{ tasks.ID.outputs.NAME }}`,
  * `{{ tasks.ID.outputs.artifacts.NAME }}`, `{{ item }}`, `{{ item.KEY }}`, `{{ index }}`, `{{ run.id }}` and
- * `{{ run.scheduledTime }}`. Parsing is one left-to-right scan, O(length); rendering is pure and
- * deterministic, so the run workflow can call it inside the Temporal sandbox (no Node APIs here).
+ * `{{ run.scheduledTime }}`, and in a pipeline with `triggers`, `{{ trigger.runId }}` and
+ * `{{ trigger.outputs.TASK.NAME }}` (the upstream run that started this one). Parsing is one left-to-right
+ * scan, O(length); rendering is pure and deterministic, so the run workflow can call it inside the Temporal
+ * sandbox (no Node APIs here).
  */
 import { MissingItemKeyError, TemplateSyntaxError } from './errors.js';
 import type { TaskSpec } from './schema.js';
@@ -15,7 +17,11 @@ export type TemplateRef =
   | { readonly kind: 'item'; readonly path?: string }
   | { readonly kind: 'index' }
   | { readonly kind: 'runId' }
-  | { readonly kind: 'scheduledTime' };
+  | { readonly kind: 'scheduledTime' }
+  /** The upstream run's id, in a run a pipeline trigger started. */
+  | { readonly kind: 'triggerRunId' }
+  /** An output of a task of the upstream run, in a run a pipeline trigger started. */
+  | { readonly kind: 'triggerOutput'; readonly taskId: string; readonly name: string };
 
 export type TemplatePart =
   | { readonly kind: 'literal'; readonly text: string }
@@ -38,7 +44,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TASK_ID = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 const ITEM_KEY = /^[A-Za-z0-9_-]+$/;
 const EXPECTED =
-  'params.NAME, tasks.ID.outputs.NAME, tasks.ID.outputs.artifacts.NAME, item, item.KEY, index, run.id or run.scheduledTime';
+  'params.NAME, tasks.ID.outputs.NAME, tasks.ID.outputs.artifacts.NAME, item, item.KEY, index, run.id, run.scheduledTime, trigger.runId or trigger.outputs.TASK.NAME';
 
 /** True when the text contains a template at all (well-formed or not). */
 export function hasTemplate(text: string): boolean {
@@ -97,6 +103,13 @@ function parseRef(body: string): TemplateRef | string {
       if (rest.length === 1 && rest[0] === 'id') return { kind: 'runId' };
       if (rest.length === 1 && rest[0] === 'scheduledTime') return { kind: 'scheduledTime' };
       return 'expected run.id or run.scheduledTime';
+    case 'trigger': {
+      if (rest.length === 1 && rest[0] === 'runId') return { kind: 'triggerRunId' };
+      const [outputs, taskId = '', name = '', ...extra] = rest;
+      return outputs === 'outputs' && TASK_ID.test(taskId) && NAME.test(name) && extra.length === 0
+        ? { kind: 'triggerOutput', taskId, name }
+        : 'expected trigger.runId or trigger.outputs.TASK.NAME';
+    }
     default:
       return `unknown reference "${body}" (expected ${EXPECTED})`;
   }
@@ -187,6 +200,10 @@ function refBody(ref: TemplateRef): string {
       return 'run.id';
     case 'scheduledTime':
       return 'run.scheduledTime';
+    case 'triggerRunId':
+      return 'trigger.runId';
+    case 'triggerOutput':
+      return `trigger.outputs.${ref.taskId}.${ref.name}`;
     default: {
       const unreachable: never = ref;
       throw new Error(`unknown template reference ${JSON.stringify(unreachable)}`);

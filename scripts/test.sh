@@ -65,6 +65,8 @@ trap 'exit 143' TERM
 
 env_lines="$(bash scripts/up.sh --images busybox,python)"
 export_env_lines <<<"$env_lines"
+# test/integration/temporal-ui.test.ts looks at the Temporal Web UI in a headless Chromium.
+bash scripts/ensure-chromium.sh
 preexisting="$(task_containers)"
 if [[ -n "$preexisting" ]]; then
   log "warning: $(wc -l <<<"$preexisting") gantry.task container(s) existed before this run (another run, or a crashed one; scripts/down.sh removes them); not counted as leaks"

@@ -31,11 +31,19 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type { ClusterSpec } from '../common/cluster-spec.js';
+import { type ClusterSpec, toScheduleOptions } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
 import { assignGpus } from '../scheduler/placement/gpu-pinning.js';
 import { schedule } from '../scheduler/placement/schedule.js';
 import type { ScalingAdvice } from '../scheduler/placement/types.js';
+import {
+  type WindowState,
+  closedWindowVictims,
+  groupWindowStates,
+  holdOutsideWindows,
+  nextWindowChange,
+  outsideWindowReason,
+} from '../scheduler/placement/windows.js';
 import { legacyClusterService } from './cluster/legacy-loop.js';
 import {
   type ClusterServiceInput,
@@ -46,7 +54,9 @@ import {
   scheduleInputOf,
   snapshotOf,
   trackIdleNodes,
+  WINDOW_CLOSED,
 } from './cluster/state.js';
+import { createWindowTimer } from './cluster/window-timer.js';
 import {
   type PlacementDecision,
   clusterSnapshotQuery,
@@ -66,6 +76,12 @@ export type { ClusterServiceInput, OwnedAllocation, PendingRequest } from './clu
 /** Patch id: executions that started before decisions moved into the handlers keep the legacy loop. */
 export const DECIDE_IN_HANDLERS_PATCH = 'gantry-cluster-decide-in-handlers';
 
+/**
+ * Patch id: off-peak windows (a durable timer per boundary, window-close preemptions). Only a cluster that
+ * declares windows reaches it, so histories recorded without them replay unchanged.
+ */
+export const WINDOWS_PATCH = 'gantry-cluster-windows';
+
 // Small enough that a replay from scratch (after a worker restart, or a hand-over the server refused
 // because signals arrived during it) takes a fraction of a second; each hand-over carries only the state.
 const DEFAULT_MAX_HISTORY_EVENTS = 2_000;
@@ -76,6 +92,8 @@ const MAX_HISTORY_EVENTS_CAP = 10_000;
 const EVENTS_PER_MESSAGE_IN = 4;
 const EVENTS_PER_SIGNAL_OUT = 5;
 const EVENTS_AT_START = 4;
+// A window timer: started, fired or cancelled, and a workflow task of its own.
+const EVENTS_PER_TIMER = 5;
 // The server refuses to close an execution while signals it has not delivered wait (UnhandledCommand), and
 // the worker then replays the whole history before trying again. So the service first waits, a few times
 // at most, for a moment in which no message arrives; under steady traffic it hands over all the same and
@@ -110,6 +128,30 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   // outstanding signals are not delivered.
   let unacknowledged = 0;
   let isHandingOver = false;
+
+  // Off-peak windows: a group's state follows from the clock; each boundary is a timer whose handler
+  // decides as a request's would (scheduler/placement/windows.ts, ARCHITECTURE.md).
+  const groups = () => toScheduleOptions(spec.scheduling).groups;
+  const hasWindows = () =>
+    Object.values(groups() ?? {}).some((g) => (g.windows?.length ?? 0) > 0) && patched(WINDOWS_PATCH);
+  const windowTimer = createWindowTimer(
+    () => {
+      historyBound += EVENTS_PER_TIMER;
+      if (historyBound > maxHistoryEvents) startHandOver();
+    },
+    (boundary) => {
+      advanceClock(boundary);
+      decide();
+      armWindowTimer();
+    },
+  );
+  function armWindowTimer(): void {
+    if (isHandingOver) return;
+    const next = hasWindows() ? nextWindowChange(groupWindowStates(groups(), clock)) : undefined;
+    // The boundary comes from the clock; only the duration is measured from the activation's time, since a
+    // clock that no request has moved for a while would fire late (durations are not part of replay).
+    windowTimer.arm(next, Math.max(clock, Date.now()));
+  }
 
   const snapshot = () =>
     snapshotOf({
@@ -172,14 +214,21 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
    * purpose: called from handlers, its commands follow the event that triggered it and nothing else.
    */
   function decide(): void {
-    if (isHandingOver || pending.size === 0) return;
+    if (isHandingOver) return;
+    const windows = hasWindows() ? groupWindowStates(groups(), clock) : undefined;
+    if (windows) preemptClosedWindows(windows);
+    if (pending.size === 0) return;
     const now = clock;
     trackIdleNodes(spec, allocations.values(), idleSince, now);
+    const { offered, held } = windows
+      ? holdOutsideWindows(pending.values(), windows)
+      : { offered: pending.values(), held: [] };
+    for (const { task, opensAt } of held) reasons.set(task.key, outsideWindowReason(opensAt));
     const result = schedule(
       scheduleInputOf({
         spec,
         allocations: allocations.values(),
-        pending: pending.values(),
+        pending: offered,
         evicting,
         idleSince,
         now,
@@ -222,6 +271,15 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       }
     }
     trackIdleNodes(spec, allocations.values(), idleSince, now);
+  }
+
+  /** Flex tasks of `onWindowClose: preempt` groups outside their window go back to the queue. */
+  function preemptClosedWindows(windows: ReadonlyMap<string, WindowState>): void {
+    for (const victim of closedWindowVictims(allocations.values(), groups(), windows)) {
+      if (evicting.has(victim.taskId)) continue;
+      evicting.set(victim.taskId, WINDOW_CLOSED);
+      preempt(victim, `preempted on ${victim.nodeId}: the window of group "${victim.group}" closed`);
+    }
   }
 
   let messagesReceived = 0;
@@ -271,6 +329,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       received();
       spec = next;
       decide();
+      armWindowTimer();
       return snapshot();
     },
     { validator: (next: ClusterSpec) => checkReconfiguration(next, spec, allocations.values()) },
@@ -279,6 +338,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
 
   // Requests carried over from the previous execution are decided in this one's first task.
   decide();
+  armWindowTimer();
 
   function startHandOver(): void {
     if (isHandingOver) return;

@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterSpec, DockerEndpoint } from '../common/cluster-spec.js';
-import type { Constraint, PipelineSpec, Tier } from '../pipeline/schema.js';
+import type { Constraint, PipelineSpec, PipelineTrigger, Tier } from '../pipeline/schema.js';
 import type { ArtifactRef, ValueRef } from '../common/data-refs.js';
 import type { DagState } from '../scheduler/dag/dag-state.js';
 import type { DagState as LegacyDagState } from '../scheduler/dag/legacy-dag-state.js';
@@ -238,3 +238,45 @@ export const preemptTaskSignal =
   defineSignal<[{ readonly taskId: string; readonly reason: string }]>('preemptTask');
 /** What the run holds or waits for from its cluster service (see HeldPlacement). */
 export const heldPlacementsQuery = defineQuery<HeldPlacements>('heldPlacements');
+
+// ---- trigger registry ----------------------------------------------------------------------------------
+
+/** A run's end, as every top-level run tells its control queue's trigger registry. */
+export interface RunEnded {
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly pipeline: string;
+  readonly status: Exclude<RunStatus, 'running'>;
+  /** Workflow time of the end, ms since the epoch; also makes the started runs' ids deterministic. */
+  readonly endedAt: number;
+}
+
+/** `gantry trigger create`: start `spec` after every run of each of its `triggers` that ends as it says. */
+export interface TriggerRegistration {
+  readonly id: string;
+  /** The pipeline to start, with `--param` values applied; `spec.triggers` says after what. */
+  readonly spec: PipelineSpec;
+  readonly clusterWorkflowId: string;
+  readonly createdAt: number;
+}
+
+/** A registration as `gantry trigger list` shows it: what waits on what, and what it has started. */
+export interface TriggerView {
+  readonly id: string;
+  readonly pipeline: string;
+  readonly after: readonly PipelineTrigger[];
+  readonly clusterWorkflowId: string;
+  readonly createdAt: number;
+  /** Runs it started. */
+  readonly fired: number;
+  readonly lastRun?: { readonly runId: string; readonly upstreamRunId: string };
+  /** Why the last start failed (after the activity's retries), if it did. */
+  readonly lastError?: string;
+}
+
+export const runEndedSignal = defineSignal<[RunEnded]>('runEnded');
+/** Rejected (validator) for a duplicate id, a pipeline without triggers, or a trigger loop. */
+export const registerTriggerUpdate = defineUpdate<TriggerView, [TriggerRegistration]>('registerTrigger');
+/** Rejected (validator) for an unknown id; returns the registration it removed. */
+export const deleteTriggerUpdate = defineUpdate<TriggerView, [{ readonly id: string }]>('deleteTrigger');
+export const triggersQuery = defineQuery<TriggerView[]>('triggers');

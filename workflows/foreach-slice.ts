@@ -27,7 +27,8 @@ import {
   renderContainerInput,
   templatedTexts,
 } from './run/render-task.js';
-import { runSubPipelineUnit } from './run/sub-pipeline-unit.js';
+import { ProgressDetails } from './run/run-details.js';
+import { childRunId, runSubPipelineUnit } from './run/sub-pipeline-unit.js';
 import { failedOutside } from './run/task-failure.js';
 
 export interface ForeachSliceInput {
@@ -43,6 +44,8 @@ export interface ForeachSliceInput {
   /** The upstream tasks the task's templates name: status, outputs and artifacts only. */
   readonly upstream: Readonly<Record<string, TaskState>>;
   readonly isCacheDisabled: boolean;
+  /** In a run a pipeline trigger started: the upstream run's id and the outputs the templates name. */
+  readonly trigger?: RenderScope['trigger'];
 }
 
 export interface ForeachSliceResult {
@@ -66,6 +69,15 @@ export async function runForeachSlice(input: ForeachSliceInput): Promise<Foreach
   const nodeQueues = new Map<string, string>();
   const results: ForeachItemResult[] = [];
   const states = new Map<number, TaskState>();
+  const pending: TaskState = { status: 'pending', attempts: 0, exitCode: null, node: null };
+  const last = input.firstIndex + input.items.length - 1;
+  const details = new ProgressDetails(
+    {
+      noun: 'item',
+      title: `Items ${input.firstIndex}–${last} of foreach \`${task.id}\` in run \`${runId}\``,
+    },
+    input.items.map((_, position) => [itemTaskId(task.id, input.firstIndex + position), pending] as const),
+  );
 
   async function runItem(position: number): Promise<void> {
     const index = input.firstIndex + position;
@@ -76,14 +88,18 @@ export async function runForeachSlice(input: ForeachSliceInput): Promise<Foreach
       scheduledTime: input.scheduledTime,
       taskState: (id) => input.upstream[id],
       item: { value: input.items[position], index },
+      ...(input.trigger ? { trigger: input.trigger } : {}),
     };
-    let state: TaskState = { status: 'pending', attempts: 0, exitCode: null, node: null };
+    let state: TaskState = pending;
     const update = (patch: Partial<TaskState>) => {
+      const before = state;
       state = { ...state, ...patch };
       states.set(index, state);
+      details.note(unitId, before, state);
     };
     try {
       if (task.pipelineSpec) {
+        update({ status: 'running', childRunId: childRunId(runId, unitId) });
         const done = await runSubPipelineUnit(
           unitId,
           task,
@@ -143,6 +159,7 @@ export async function runForeachSlice(input: ForeachSliceInput): Promise<Foreach
     if (!isCancellation(err)) throw err;
     await Promise.allSettled(work);
     await cleanup();
+    details.finish('cancelled');
     throw err;
   }
   await cleanup();
@@ -168,12 +185,14 @@ export async function runForeachSlice(input: ForeachSliceInput): Promise<Foreach
     taskQueue,
     startToCloseTimeout: '2m',
     retry: { maximumAttempts: 10 },
+    summary: `store the results of items ${input.firstIndex}–${last} of ${task.id}`,
   });
   const stored = await store.storeJson({
     json: JSON.stringify({ firstIndex: input.firstIndex, items: results }),
   });
   const count = (status: string) => results.filter((r) => r.status === status).length;
   const failed = results.find((r) => r.status === 'failed');
+  details.finish(failed ? 'failed' : count('cancelled') > 0 ? 'cancelled' : 'succeeded');
   return {
     results: stored,
     succeeded: count('succeeded'),

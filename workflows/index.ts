@@ -2,3 +2,4 @@
 export { clusterService } from './cluster-service.js';
 export { runForeachSlice } from './foreach-slice.js';
 export { runPipeline } from './run-pipeline.js';
+export { triggerRegistry } from './trigger-registry.js';

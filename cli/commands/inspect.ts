@@ -1,7 +1,7 @@
-/** Commands that look at runs and the cluster: status, list, cancel, logs, cluster show/apply/recover. */
+/** Commands that look at runs and the cluster: status, cancel, logs, cluster show/apply/recover (list: list.ts). */
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SearchAttribute, clusterWorkflowId } from '../../common/names.js';
+import { clusterWorkflowId } from '../../common/names.js';
 import type { GantryConfig } from '../../engine/config.js';
 import { connectClient } from '../../engine/connection.js';
 import { ClusterServiceStuckError, RunStuckError } from '../../engine/errors.js';
@@ -60,32 +60,6 @@ export async function cancelCommand(run: string, config: GantryConfig): Promise<
     process.stdout.write(
       `cancellation requested for ${handle.workflowId}; its containers are killed and removed\n`,
     );
-    return ExitCode.Ok;
-  } finally {
-    await client.connection.close();
-  }
-}
-
-export async function listCommand(
-  options: { pipeline?: string; limit: number },
-  config: GantryConfig,
-): Promise<number> {
-  const client = await connectClient(config);
-  try {
-    const query = [
-      `WorkflowType = 'runPipeline'`,
-      ...(options.pipeline ? [`${SearchAttribute.Pipeline} = '${options.pipeline.replace(/'/g, '')}'`] : []),
-    ].join(' AND ');
-    let count = 0;
-    for await (const wf of client.workflow.list({ query })) {
-      const status =
-        (wf.searchAttributes[SearchAttribute.Status] as string[] | undefined)?.[0] ??
-        wf.status.name.toLowerCase();
-      process.stdout.write(
-        `${wf.workflowId.replace(/^gantry-run-/, '').padEnd(50)} ${status.padEnd(10)} ${wf.startTime.toISOString()}\n`,
-      );
-      if (++count >= options.limit) break;
-    }
     return ExitCode.Ok;
   } finally {
     await client.connection.close();

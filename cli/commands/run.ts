@@ -3,6 +3,8 @@ import type { GantryConfig } from '../../engine/config.js';
 import { startRun } from '../../engine/runs.js';
 import { applyParamOverrides } from '../../pipeline/apply-params.js';
 import type { PipelineSpec } from '../../pipeline/schema.js';
+import { firstTriggerReference } from '../../pipeline/trigger-refs.js';
+import { NeedsUpstreamRunError } from '../errors.js';
 import { loadPipelineFile } from '../load-pipeline.js';
 import { localImagesOf } from '../local-images.js';
 import { type SessionOptions, startAndReport } from '../run-session.js';
@@ -19,6 +21,8 @@ export async function runCommand(file: string, options: RunOptions, config: Gant
   const params = options.params ?? {};
   // Syntax, schema and params first: bad input is reported before anything is started.
   const draft: PipelineSpec = applyParamOverrides(await loadPipelineFile(file), params);
+  const upstreamUse = firstTriggerReference(draft);
+  if (upstreamUse !== undefined) throw new NeedsUpstreamRunError(file, upstreamUse);
   const client = await connectOrBringUp(config, localImagesOf(draft));
   try {
     return await startAndReport(client, config, options, async (cluster) => {

@@ -6,6 +6,7 @@ import {
   runIdFromWorkflowId,
   runWorkflowId,
   scheduleActionWorkflowId,
+  triggerRegistryWorkflowId,
   workspaceVolumeName,
 } from '../../common/names.js';
 
@@ -22,6 +23,11 @@ describe('names', () => {
 
   it('names containers after run, task and attempt so a retried activity finds its own', () => {
     expect(containerName('r1', 'train', 3)).toBe('gantry-r1-train-3');
+  });
+
+  it('gives each control queue its own trigger registry, the default queue the short id', () => {
+    expect(triggerRegistryWorkflowId('gantry-control')).toBe('gantry-triggers');
+    expect(triggerRegistryWorkflowId('gantry-test-x1')).toBe('gantry-triggers-gantry-test-x1');
   });
 
   it('gives every node of every cluster its own task queue', () => {

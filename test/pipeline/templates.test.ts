@@ -25,6 +25,11 @@ describe('parseTemplate', () => {
     ['{{ index }}', { kind: 'index' }],
     ['{{ run.id }}', { kind: 'runId' }],
     ['{{ run.scheduledTime }}', { kind: 'scheduledTime' }],
+    ['{{ trigger.runId }}', { kind: 'triggerRunId' }],
+    [
+      '{{ trigger.outputs.build-1.image_tag }}',
+      { kind: 'triggerOutput', taskId: 'build-1', name: 'image_tag' },
+    ],
   ])('reads %s', (text, ref) => {
     expect(parseTemplate(text)).toEqual({ kind: 'parsed', parts: [{ kind: 'ref', ref, source: text }] });
   });
@@ -48,7 +53,7 @@ describe('parseTemplate', () => {
   });
 
   const expected =
-    'params.NAME, tasks.ID.outputs.NAME, tasks.ID.outputs.artifacts.NAME, item, item.KEY, index, run.id or run.scheduledTime';
+    'params.NAME, tasks.ID.outputs.NAME, tasks.ID.outputs.artifacts.NAME, item, item.KEY, index, run.id, run.scheduledTime, trigger.runId or trigger.outputs.TASK.NAME';
   it.each([
     ['an unclosed template', 'echo {{ params.lr', '"{{ params.lr" has no closing "}}"'],
     ['an empty template', 'x{{ }}', `{{ }}: empty template (expected ${expected})`],
@@ -72,6 +77,18 @@ describe('parseTemplate', () => {
     ['an empty item key', '{{ item..a }}', '{{ item..a }}: expected item or item.KEY'],
     ['a keyed index', '{{ index.0 }}', '{{ index.0 }}: expected index'],
     ['an unknown run field', '{{ run.name }}', '{{ run.name }}: expected run.id or run.scheduledTime'],
+    ...[
+      '{{ trigger }}',
+      '{{ trigger.id }}',
+      '{{ trigger.outputs.a }}',
+      '{{ trigger.outputs.Build.x }}',
+      '{{ trigger.outputs.a.x.y }}',
+      '{{ trigger.outputs.a.artifacts.m }}',
+    ].map((text): [string, string, string] => [
+      `a malformed upstream reference ${text}`,
+      text,
+      `${text}: expected trigger.runId or trigger.outputs.TASK.NAME`,
+    ]),
   ])('rejects %s', (_, text, message) => {
     expect(parseTemplate(text)).toEqual({ kind: 'invalid', message });
   });
@@ -180,6 +197,8 @@ describe('formatRef', () => {
     { kind: 'index' },
     { kind: 'runId' },
     { kind: 'scheduledTime' },
+    { kind: 'triggerRunId' },
+    { kind: 'triggerOutput', taskId: 'a', name: 'x' },
   ])('writes %j so that parseTemplate reads it back', (ref) => {
     const text = formatRef(ref);
     expect(parseTemplate(text)).toEqual({ kind: 'parsed', parts: [{ kind: 'ref', ref, source: text }] });

@@ -58,7 +58,7 @@ describe('recorded workflow histories', () => {
     expect(files.filter((f) => !byFile.has(f))).toEqual([]);
     expect(manifest.histories.map((e) => e.file).filter((f) => !files.includes(f))).toEqual([]);
     expect(new Set(manifest.histories.map((e) => e.workflowType))).toEqual(
-      new Set(['clusterService', 'runForeachSlice', 'runPipeline']),
+      new Set(['clusterService', 'runForeachSlice', 'runPipeline', 'triggerRegistry']),
     );
   });
 

@@ -18,6 +18,8 @@ import {
   shTask,
   waitFor,
 } from '../integration/harness.js';
+import { pipelineTriggersScenario } from './trigger-scenario.js';
+import { offPeakWindowsScenario } from './window-scenario.js';
 
 export interface Scenario {
   /** Kebab-case; the prefix of its history files. */
@@ -347,4 +349,6 @@ export const SCENARIOS: readonly Scenario[] = [
       return [state.workflowId, `${state.workflowId}--each--slice-0`, `${state.workflowId}--each--slice-1`];
     },
   },
+  offPeakWindowsScenario,
+  pipelineTriggersScenario,
 ];

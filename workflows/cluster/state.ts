@@ -25,7 +25,7 @@ export interface ClusterServiceInput {
   readonly pending?: readonly PendingRequest[];
   readonly placements?: number;
   readonly idleSince?: Readonly<Record<string, number>>;
-  /** Victim allocation key → the pending task it is being evicted for. */
+  /** Victim allocation key → the pending task it is being evicted for (or WINDOW_CLOSED). */
   readonly evicting?: Readonly<Record<string, string>>;
   /**
    * History length past which the service hands over to a new execution (default 2,000); carried across
@@ -35,6 +35,12 @@ export interface ClusterServiceInput {
   /** The service's workflow time when it handed over (see cluster-service.ts). */
   readonly clock?: number;
 }
+
+/**
+ * What an allocation evicted because its group's window closed is evicted for: no task. Request keys
+ * (`<run workflow id>/<task id>`) always hold a "/", so no pending task can be mistaken for it.
+ */
+export const WINDOW_CLOSED = 'window-closed';
 
 export interface SnapshotParts {
   readonly spec: ClusterSpec;

@@ -94,7 +94,11 @@ export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): P
     const startedAt = Date.now();
     ctx.link.noteStarted(unitId, startedAt);
     ctx.onProgress({ status: 'running', node: decision.nodeId, startedAt });
-    const activities = proxyActivities<GantryActivities>(taskActivityOptions(task, decision.taskQueue));
+    const activities = proxyActivities<GantryActivities>({
+      ...taskActivityOptions(task, decision.taskQueue),
+      // The event history then reads as the pipeline does: which task (or item) ran where.
+      summary: `task ${unitId} on node ${decision.nodeId} (${task.image ?? 'no image'})`,
+    });
     const input = unit.input({
       nodeId: decision.nodeId,
       ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),

@@ -44,6 +44,7 @@ import {
 import { openClusterLink } from './cluster-link.js';
 import { runContainerUnit } from './container-unit.js';
 import { runForeachTask } from './foreach-task.js';
+import { ProgressDetails } from './run-details.js';
 import { DEFAULT_MAX_HISTORY_EVENTS, HistoryBudget } from './history-budget.js';
 import {
   RenderError,
@@ -53,14 +54,15 @@ import {
   renderContainerInput,
   templatedTexts,
 } from './render-task.js';
-import { runSubPipelineUnit } from './sub-pipeline-unit.js';
+import { notifyTriggerRegistry } from './notify-triggers.js';
+import { childRunId, runSubPipelineUnit } from './sub-pipeline-unit.js';
 import { failedOutside } from './task-failure.js';
 
 /** The origin without the upstream's outputs: the run's state is shown and returned, and stays small. */
 function originView(origin: RunOrigin | undefined): RunOriginView | undefined {
   if (origin?.kind !== 'pipeline') return origin;
-  const { outputs: _outputs, ...upstream } = origin.upstream;
-  return { ...origin, upstream };
+  const { runId, pipeline, status } = origin.upstream;
+  return { ...origin, upstream: { runId, pipeline, status } };
 }
 
 export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
@@ -86,7 +88,13 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   let finishedAt: number | undefined;
   const origin = originView(input.origin);
 
-  const update = (id: string, patch: Partial<TaskState>) => tasks.set(id, { ...tasks.get(id)!, ...patch });
+  const details = new ProgressDetails({ noun: 'task', title: `Run \`${runId}\` of **${spec.name}**` }, tasks);
+  const update = (id: string, patch: Partial<TaskState>) => {
+    const before = tasks.get(id)!;
+    const after = { ...before, ...patch };
+    tasks.set(id, after);
+    details.note(id, before, after);
+  };
   const state = (): RunState => ({
     runId,
     pipeline: spec.name,
@@ -102,7 +110,13 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   setHandler(runStateQuery, state);
   upsertSearchAttributes({ [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] });
 
-  const scope: RenderScope = { params: spec.params, runId, scheduledTime, taskState: (id) => tasks.get(id) };
+  const scope: RenderScope = {
+    params: spec.params,
+    runId,
+    scheduledTime,
+    taskState: (id) => tasks.get(id),
+    ...(input.origin?.kind === 'pipeline' ? { trigger: input.origin.upstream } : {}),
+  };
   const run = { runId, pipeline: spec.name, clusterWorkflowId: input.clusterWorkflowId, isCacheDisabled };
 
   function finish(task: TaskSpec, outcome: TaskOutcome): void {
@@ -132,7 +146,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
       const value = ref.kind === 'output' ? tasks.get(ref.taskId)?.outputs?.[ref.name] : undefined;
       return value ? [value] : [];
     });
-    await loader.load(read);
+    await loader.load(read, task.id);
     const context = {
       params: spec.params,
       tasks: Object.fromEntries(
@@ -189,6 +203,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
         return finish(task, done.outcome);
       }
       if (task.pipelineSpec) {
+        update(task.id, { status: 'running', childRunId: childRunId(runId, task.id) });
         const done = await runSubPipelineUnit(task.id, task, scope, loader, run, budget);
         update(task.id, done.patch);
         return finish(task, done.outcome);
@@ -224,11 +239,12 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
       await link.drain();
       await link.releaseAll();
       await Promise.all(
-        [...nodeQueues.values()].map((queue) =>
+        [...nodeQueues].map(([node, queue]) =>
           proxyActivities<GantryActivities>({
             taskQueue: queue,
             startToCloseTimeout: '2m',
             retry: { maximumAttempts: 5 },
+            summary: `clean up run ${runId} on node ${node}`,
           })
             .cleanupRun({ runId, isWorkspaceRemoved: true })
             .catch(() => undefined),
@@ -278,6 +294,9 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
       if (!isTerminal(task.status)) update(id, { status: 'cancelled', finishedAt });
     await cleanup();
     upsertSearchAttributes({ [SearchAttribute.Status]: ['cancelled'] });
+    details.finish(status);
+    if (input.parent === undefined)
+      await notifyTriggerRegistry({ runId, pipeline: spec.name, status: 'cancelled', endedAt: finishedAt });
     throw err;
   }
 
@@ -286,6 +305,11 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   const failed = [...tasks].filter(([, t]) => t.status === 'failed').map(([id]) => id);
   status = failed.length > 0 ? 'failed' : 'succeeded';
   upsertSearchAttributes({ [SearchAttribute.Status]: [status] });
+  details.finish(status);
+  if (input.parent === undefined) {
+    const ended = failed.length > 0 ? 'failed' : 'succeeded';
+    await notifyTriggerRegistry({ runId, pipeline: spec.name, status: ended, endedAt: finishedAt });
+  }
   if (failed.length > 0) {
     // Failing the workflow (not returning) makes the run show as Failed in the Temporal Web UI.
     throw ApplicationFailure.nonRetryable(

@@ -97,6 +97,7 @@ export async function runForeachTask(
       scheduledTime: scope.scheduledTime,
       upstream,
       isCacheDisabled: run.isCacheDisabled,
+      ...(scope.trigger ? { trigger: scope.trigger } : {}),
     };
     slices.push(
       executeChild('runForeachSlice', {
@@ -104,6 +105,7 @@ export async function runForeachTask(
         taskQueue,
         args: [input],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: sliceSummary(task.id, slice, plan.slices.length, run.runId),
       })
         .then((result: ForeachSliceResult) => {
           results[slice.index] = result.results;
@@ -127,6 +129,7 @@ export async function runForeachTask(
     taskQueue,
     startToCloseTimeout: '5m',
     retry: { maximumAttempts: 10 },
+    summary: `gather the outputs of foreach ${task.id} (${items.length} items)`,
   });
   const gathered = await store.gatherForeach({
     slices: results,
@@ -155,6 +158,17 @@ export async function runForeachTask(
         : {}),
     },
   };
+}
+
+/** The slice's title in the Temporal UI: which items of which task of which run. */
+function sliceSummary(
+  taskId: string,
+  slice: { readonly index: number; readonly from: number; readonly to: number },
+  slices: number,
+  runId: string,
+): string {
+  const items = slice.to - slice.from === 1 ? `item ${slice.from}` : `items ${slice.from}–${slice.to - 1}`;
+  return `foreach ${taskId} · slice ${slice.index + 1} of ${slices} (${items}) · run ${runId}`;
 }
 
 function parseItems(taskId: string, text: string): unknown[] {

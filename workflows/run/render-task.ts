@@ -11,7 +11,7 @@ import type { ArtifactRef, ValueRef } from '../../common/data-refs.js';
 import { FailureType } from '../../common/failure-types.js';
 import { OUTPUTS_DIR, type TaskSpec } from '../../pipeline/schema.js';
 import { type TemplateRef, renderItem, renderTemplate } from '../../pipeline/templates.js';
-import type { TaskState } from '../definitions.js';
+import type { TaskState, UpstreamRun } from '../definitions.js';
 import { canonicalJson } from '../../common/canonical-json.js';
 import { EVENTS_PER_LOCAL_STEP, type HistoryBudget } from './history-budget.js';
 
@@ -22,6 +22,8 @@ export interface RenderScope {
   readonly scheduledTime: string;
   readonly taskState: (taskId: string) => TaskState | undefined;
   readonly item?: { readonly value: unknown; readonly index: number };
+  /** The upstream run, in a run a pipeline trigger started: its id and the outputs the templates name. */
+  readonly trigger?: Pick<UpstreamRun, 'runId' | 'outputs'>;
 }
 
 /** A run-time template failure: only this task fails, and retrying cannot help. */
@@ -42,7 +44,8 @@ export class ValueLoader {
     private readonly controlQueue: string,
   ) {}
 
-  async load(refs: readonly ValueRef[]): Promise<void> {
+  /** `forUnit` names the task (or item) the values are for, in the activity's summary. */
+  async load(refs: readonly ValueRef[], forUnit: string): Promise<void> {
     const missing = [
       ...new Set(
         refs.flatMap((ref) => (ref.kind === 'stored' && !this.values.has(ref.digest) ? [ref.digest] : [])),
@@ -54,6 +57,7 @@ export class ValueLoader {
       taskQueue: this.controlQueue,
       startToCloseTimeout: '2m',
       retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.ArtifactNotFound] },
+      summary: `load ${missing.length} stored value(s) for ${forUnit}`,
     });
     const loaded = await store.loadValues({ digests: missing });
     for (const [digest, value] of Object.entries(loaded)) this.values.set(digest, value);
@@ -76,6 +80,17 @@ function outputRef(scope: RenderScope, taskId: string, name: string): ValueRef {
       `{{ tasks.${taskId}.outputs.${name} }}: task "${taskId}" has no such value (${why})`,
     );
   }
+  return ref;
+}
+
+function triggerOutputRef(scope: RenderScope, taskId: string, name: string): ValueRef {
+  const source = `{{ trigger.outputs.${taskId}.${name} }}`;
+  if (!scope.trigger) throw new RenderError(`${source}: no pipeline trigger started this run`);
+  const ref = scope.trigger.outputs[taskId]?.[name];
+  if (ref === undefined)
+    throw new RenderError(
+      `${source}: upstream run ${scope.trigger.runId} has no output "${name}" of task "${taskId}"`,
+    );
   return ref;
 }
 
@@ -119,6 +134,12 @@ function resolver(scope: RenderScope, valueOf: (ref: ValueRef) => string) {
         return scope.runId;
       case 'scheduledTime':
         return scope.scheduledTime;
+      case 'triggerRunId':
+        if (!scope.trigger)
+          throw new RenderError('{{ trigger.runId }}: no pipeline trigger started this run');
+        return scope.trigger.runId;
+      case 'triggerOutput':
+        return valueOf(triggerOutputRef(scope, ref.taskId, ref.name));
     }
   };
 }
@@ -172,7 +193,7 @@ export async function prepareValues(
   const refs = texts.flatMap(([where, text]) =>
     safely(`task "${taskId}" ${where}`, () => storedValuesIn([text], scope)),
   );
-  await loader.load(refs);
+  await loader.load(refs, taskId);
 }
 
 export interface RenderedRun {

@@ -14,6 +14,8 @@ import { viewFailure } from './failure-view.js';
 import { EVENTS_PER_CHILD, type HistoryBudget } from './history-budget.js';
 import { RenderError, type RenderScope, type ValueLoader, prepareValues, renderText } from './render-task.js';
 
+const MAX_LISTED_TASKS = 100;
+
 export interface SubPipelineOutcome {
   readonly patch: Partial<TaskState>;
   readonly outcome: 'succeeded' | 'failed';
@@ -60,6 +62,8 @@ export async function runSubPipelineUnit(
       args: [input],
       // A cancelled parent cancels its children, which clean up their own containers.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: `${child.name} · sub-pipeline of task ${unitId} in run ${run.runId}`,
+      staticDetails: childDetails(child),
     });
   } catch (err) {
     const failure = viewFailure(err);
@@ -129,6 +133,18 @@ function singleRef(
     return '';
   });
   return count === 1 && rest.trim() === '' ? found : undefined;
+}
+
+/** The child's task list for the Temporal UI, as a run's static details are (bounded). */
+function childDetails(child: PipelineSpec): string {
+  const listed = child.tasks.slice(0, MAX_LISTED_TASKS).map((t) => `- \`${t.id}\``);
+  const more = child.tasks.length - listed.length;
+  return [
+    `**${child.name}**: ${child.tasks.length} task(s)`,
+    '',
+    ...listed,
+    ...(more > 0 ? [`- … and ${more} more`] : []),
+  ].join('\n');
 }
 
 function failedTasks(state: RunState): string {

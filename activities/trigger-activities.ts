@@ -1,0 +1,116 @@
+/**
+ * The control worker's activity that fires a pipeline trigger: reads, of the upstream run that ended, the
+ * outputs the downstream's templates name, and starts the downstream run. Idempotent: the downstream's id
+ * is a function of the trigger and the upstream run, and a run with that id is never started twice
+ * (`REJECT_DUPLICATE`), so a retried activity finds the run its earlier attempt started.
+ */
+import { Context } from '@temporalio/activity';
+import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import type { ValueRef } from '../common/data-refs.js';
+import { newRunId, runWorkflowId } from '../common/names.js';
+import type { PipelineSpec } from '../pipeline/schema.js';
+import { triggerOutputsNamed } from '../pipeline/trigger-refs.js';
+import type {
+  RunEnded,
+  RunOrigin,
+  RunPipelineInput,
+  RunState,
+  TriggerRegistration,
+} from '../workflows/definitions.js';
+
+export interface StartTriggeredRunInput {
+  readonly registration: Pick<TriggerRegistration, 'id' | 'spec' | 'clusterWorkflowId'>;
+  readonly upstream: RunEnded;
+  /** The control queue the downstream run goes to (the registry's own). */
+  readonly taskQueue: string;
+}
+
+export interface StartTriggeredRunResult {
+  readonly runId: string;
+  readonly workflowId: string;
+  /** False when an earlier attempt had started it already. */
+  readonly isNew: boolean;
+}
+
+/** What the activity needs from the engine, handed in so that activities/ does not import engine/. */
+export interface TriggerActivityDeps {
+  /** A run's final state, open (query) or closed (result, failure details); engine/runs.ts getRunState. */
+  readonly runState: (handle: WorkflowHandle) => Promise<RunState>;
+  /** What a run's workflow start carries for the Temporal UI; engine/run-metadata.ts runStartMetadata. */
+  readonly startMetadata: (
+    spec: PipelineSpec,
+    origin: RunOrigin,
+  ) => {
+    readonly staticSummary: string;
+    readonly staticDetails: string;
+    readonly searchAttributes: Record<string, string[]>;
+  };
+  /** The worker's own client unless a test hands in another. */
+  readonly client?: () => Client;
+}
+
+/** The downstream run's id: the same for every attempt that fires this trigger after this upstream run. */
+export function triggeredRunId(spec: PipelineSpec, upstream: RunEnded, triggerId: string): string {
+  const entropy = createHash('sha256').update(`${triggerId}\n${upstream.runId}`).digest('hex');
+  return newRunId(spec.name, new Date(upstream.endedAt), entropy);
+}
+
+/** Only the outputs the downstream names, and only those the upstream has (a missing one fails that task). */
+function pickOutputs(spec: PipelineSpec, state: RunState): Record<string, Record<string, ValueRef>> {
+  const picked: Record<string, Record<string, ValueRef>> = {};
+  for (const [taskId, names] of triggerOutputsNamed(spec)) {
+    const outputs = state.tasks[taskId]?.outputs ?? {};
+    const found = [...names].flatMap((name) => {
+      const ref = outputs[name];
+      return ref === undefined ? [] : [[name, ref] as const];
+    });
+    if (found.length > 0) picked[taskId] = Object.fromEntries(found);
+  }
+  return picked;
+}
+
+export function createTriggerActivities(deps: TriggerActivityDeps) {
+  return {
+    async startTriggeredRun(input: StartTriggeredRunInput): Promise<StartTriggeredRunResult> {
+      const client = deps.client?.() ?? Context.current().client;
+      const { registration, upstream } = input;
+      const { spec } = registration;
+      const state = await deps.runState(client.workflow.getHandle(upstream.workflowId));
+      const origin: RunOrigin = {
+        kind: 'pipeline',
+        triggerId: registration.id,
+        upstream: {
+          runId: upstream.runId,
+          pipeline: upstream.pipeline,
+          status: upstream.status,
+          outputs: pickOutputs(spec, state),
+        },
+      };
+      const runId = triggeredRunId(spec, upstream, registration.id);
+      const workflowId = runWorkflowId(runId);
+      const runInput: RunPipelineInput = {
+        runId,
+        spec,
+        clusterWorkflowId: registration.clusterWorkflowId,
+        origin,
+      };
+      try {
+        await client.workflow.start('runPipeline', {
+          workflowId,
+          taskQueue: input.taskQueue,
+          args: [runInput],
+          // A closed run of this id is the one an earlier attempt started: never start it again.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          ...deps.startMetadata(spec, origin),
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return { runId, workflowId, isNew: false };
+        throw err;
+      }
+      return { runId, workflowId, isNew: true };
+    },
+  };
+}
+
+export type TriggerActivities = ReturnType<typeof createTriggerActivities>;
