@@ -130,7 +130,7 @@ describe.concurrent('off-peak windows', () => {
     const result = await runGantry({ ...cliEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' }, 'cluster', 'apply', file);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      'scheduling.groups.batch.windows[0].cron: invalid cron expression "0 25 * * *": Invalid value for hour: 25',
+      'scheduling.groups.batch.windows[0].cron: invalid cron expression "0 25 * * *": hour "25": 25 is out of range 0-23',
     );
   });
 });
