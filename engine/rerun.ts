@@ -4,9 +4,16 @@
  * its history (`fetchRunInput`); which tasks are taken is a pure decision (`selectReuse`).
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { fromPayloadsAtIndex } from '@temporalio/common';
+import { defineSearchAttributeKey, fromPayloadsAtIndex } from '@temporalio/common';
 import type { TaskSpec } from '../pipeline/schema.js';
-import type { ReusedTask, RunPipelineInput, RunState, TaskStatus } from '../workflows/definitions.js';
+import type {
+  ReusedTask,
+  RunOrigin,
+  RunPipelineInput,
+  RunState,
+  TaskStatus,
+  UpstreamRun,
+} from '../workflows/definitions.js';
 import { GantryEngineError } from './errors.js';
 
 /** What the reuse decision reads of a pipeline: its tasks' ids and edges, in declaration order. */
@@ -79,3 +86,25 @@ export async function fetchRunInput(client: Client, handle: WorkflowHandle): Pro
     throw new GantryEngineError(`${handle.workflowId}: its history holds no pipeline run input`);
   return input;
 }
+
+/** The upstream run a rerun keeps: RUN's own, whether a trigger started it or it was itself a rerun. */
+export function upstreamOf(origin: RunOrigin | undefined): UpstreamRun | undefined {
+  return origin?.kind === 'pipeline' || origin?.kind === 'rerun' ? origin.upstream : undefined;
+}
+
+/**
+ * A rerun processes the same moment as RUN (Airflow's "clear" keeps the logical date): RUN's nominal fire
+ * time when a schedule started it, its given one, or else its start time.
+ */
+export async function scheduledTimeOf(
+  handle: WorkflowHandle,
+  input: RunPipelineInput,
+  state: Pick<RunState, 'startedAt'>,
+): Promise<string> {
+  if (input.scheduledTime !== undefined) return input.scheduledTime;
+  const { typedSearchAttributes } = await handle.describe();
+  const nominal = typedSearchAttributes.get(SCHEDULED_START_TIME);
+  return (nominal ?? new Date(state.startedAt)).toISOString();
+}
+
+const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', 'DATETIME');

@@ -97,6 +97,8 @@ export interface StartRunOptions {
   readonly reuse?: Readonly<Record<string, ReusedTask>>;
   /** What starts the run: by hand unless said otherwise. */
   readonly origin?: RunOrigin;
+  /** `{{ run.scheduledTime }}` (ISO-8601): a rerun keeps its run's; the start time when absent. */
+  readonly scheduledTime?: string;
 }
 
 export async function startRun(
@@ -121,6 +123,7 @@ export async function startRun(
         ...(options.isCacheDisabled ? { isCacheDisabled: true } : {}),
         ...(options.reuse === undefined ? {} : { reuse: options.reuse }),
         origin,
+        ...(options.scheduledTime === undefined ? {} : { scheduledTime: options.scheduledTime }),
       },
     ],
     ...metadata,

@@ -136,18 +136,19 @@ export interface RunState {
  */
 export type RunOrigin =
   | { readonly kind: 'manual' }
-  | { readonly kind: 'rerun'; readonly fromRun: string }
+  /** A rerun of a triggered run keeps its upstream run, so `{{ trigger.* }}` render as they did. */
+  | { readonly kind: 'rerun'; readonly fromRun: string; readonly upstream?: UpstreamRun }
   | { readonly kind: 'schedule'; readonly scheduleId: string }
   | { readonly kind: 'pipeline'; readonly triggerId: string; readonly upstream: UpstreamRun };
 
 /** The origin as a run reports it: an upstream run without its outputs. */
 export type RunOriginView =
-  | Exclude<RunOrigin, { kind: 'pipeline' }>
-  | {
-      readonly kind: 'pipeline';
-      readonly triggerId: string;
-      readonly upstream: Omit<UpstreamRun, 'outputs'>;
-    };
+  | { readonly kind: 'manual' }
+  | { readonly kind: 'rerun'; readonly fromRun: string; readonly upstream?: UpstreamRunView }
+  | { readonly kind: 'schedule'; readonly scheduleId: string }
+  | { readonly kind: 'pipeline'; readonly triggerId: string; readonly upstream: UpstreamRunView };
+
+export type UpstreamRunView = Omit<UpstreamRun, 'outputs'>;
 
 /** The run whose end started this one (a pipeline trigger): `{{ trigger.runId }}`, `{{ trigger.outputs.T.N }}`. */
 export interface UpstreamRun {

@@ -4,7 +4,7 @@
  * Watched and reported like `gantry run`.
  */
 import type { GantryConfig } from '../../engine/config.js';
-import { fetchRunInput, selectReuse } from '../../engine/rerun.js';
+import { fetchRunInput, scheduledTimeOf, selectReuse, upstreamOf } from '../../engine/rerun.js';
 import { findRun, startRun, waitForRun } from '../../engine/runs.js';
 import { parsePipeline } from '../../pipeline/parse.js';
 import { RunStillOpenError, UnknownTaskError } from '../errors.js';
@@ -40,6 +40,8 @@ export async function rerunCommand(
       );
     }
     const reuse = selectReuse(spec, finalState, options.from);
+    const upstream = upstreamOf(input.origin);
+    const scheduledTime = await scheduledTimeOf(handle, input, finalState);
     const reused = Object.keys(reuse);
     const again = spec.tasks.map((t) => t.id).filter((id) => !(id in reuse));
     process.stderr.write(
@@ -53,7 +55,12 @@ export async function rerunCommand(
         parsePipeline(spec, { nodes: cluster.nodes, source: `run ${finalState.runId}` }),
         {
           reuse,
-          origin: { kind: 'rerun', fromRun: finalState.runId },
+          origin: {
+            kind: 'rerun',
+            fromRun: finalState.runId,
+            ...(upstream === undefined ? {} : { upstream }),
+          },
+          scheduledTime,
           ...(options.isCacheDisabled ? { isCacheDisabled: true } : {}),
           ...(input.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: input.maxHistoryEvents }),
         },

@@ -167,6 +167,13 @@ describe('gantry schedule', () => {
     });
     expect(logs.stdout).toBe(`report for us at ${run.scheduledTime}\n`);
     expect(list.stdout).toContain(run.runId);
+    // A rerun processes the same moment (Airflow's "clear" keeps the logical date), not its own start.
+    const rerun = await gantry('rerun', run.runId, '--from', 'report', '--no-cache', '--json');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      status: 'succeeded',
+      tasks: { report: { status: 'succeeded', outputs: { at: run.scheduledTime } } },
+    });
   });
 
   it('pauses with a note, unpauses, refuses a backwards backfill, and deletes', async () => {

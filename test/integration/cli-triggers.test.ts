@@ -129,6 +129,13 @@ describe('pipeline triggers through the CLI', () => {
       status: 'succeeded',
       tasks: { echo: { outputs: { said: `hello from ${upstreamRun}!` } } },
     });
+    // A rerun keeps the upstream run: the task that runs again reads the same `{{ trigger.* }}` values.
+    const rerun = await gantry('rerun', downRun, '--from', 'echo', '--no-cache', '--json');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      status: 'succeeded',
+      tasks: { echo: { status: 'succeeded', outputs: { said: `hello from ${upstreamRun}!` } } },
+    });
 
     // With the background worker gone, the registration is still there: list and delete bring their own.
     expect((await gantry('worker', '--stop')).stderr).toContain('stopped the background worker');

@@ -38,6 +38,7 @@ import {
   type RunPipelineInput,
   type RunState,
   type RunStatus,
+  type UpstreamRun,
   type TaskState,
   runStateQuery,
 } from '../definitions.js';
@@ -60,9 +61,14 @@ import { failedOutside } from './task-failure.js';
 
 /** The origin without the upstream's outputs: the run's state is shown and returned, and stays small. */
 function originView(origin: RunOrigin | undefined): RunOriginView | undefined {
-  if (origin?.kind !== 'pipeline') return origin;
+  if (origin === undefined || !('upstream' in origin) || origin.upstream === undefined) return origin;
   const { runId, pipeline, status } = origin.upstream;
   return { ...origin, upstream: { runId, pipeline, status } };
+}
+
+/** The upstream run whose values `{{ trigger.* }}` read: a triggered run's, or the one its rerun keeps. */
+function upstreamOf(origin: RunOrigin | undefined): UpstreamRun | undefined {
+  return origin?.kind === 'pipeline' || origin?.kind === 'rerun' ? origin.upstream : undefined;
 }
 
 export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
@@ -87,6 +93,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   let status: RunStatus = 'running';
   let finishedAt: number | undefined;
   const origin = originView(input.origin);
+  const upstream = upstreamOf(input.origin);
 
   const details = new ProgressDetails({ noun: 'task', title: `Run \`${runId}\` of **${spec.name}**` }, tasks);
   const update = (id: string, patch: Partial<TaskState>) => {
@@ -115,7 +122,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
     runId,
     scheduledTime,
     taskState: (id) => tasks.get(id),
-    ...(input.origin?.kind === 'pipeline' ? { trigger: input.origin.upstream } : {}),
+    ...(upstream ? { trigger: upstream } : {}),
   };
   const run = { runId, pipeline: spec.name, clusterWorkflowId: input.clusterWorkflowId, isCacheDisabled };
 
