@@ -4,18 +4,14 @@
  * runs with the worker's own client); each node's worker runs the container activities on that node's own
  * task queue and Docker endpoint. Both reach the same artifact store, `artifactDir` (one host today).
  */
-import type { WorkflowHandle } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDockerRuntime } from '../activities/docker-runtime.js';
 import { createFsArtifactStore } from '../activities/fs-artifact-store.js';
 import { createStoreActivities } from '../activities/store-activities.js';
-import { createTriggerActivities } from '../activities/trigger-activities.js';
 import type { NodeSpec } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
-import type { runPipeline } from '../workflows/index.js';
-import { runStartMetadata } from './run-metadata.js';
-import { getRunState } from './runs.js';
+import { createTriggerActivities } from './trigger-activities.js';
 
 export interface ControlWorkerOptions {
   readonly connection: NativeConnection;
@@ -34,10 +30,7 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
     workflowBundle: { codePath: options.bundlePath },
     activities: {
       ...createStoreActivities(createFsArtifactStore(options.artifactDir)),
-      ...createTriggerActivities({
-        runState: (handle) => getRunState(handle as WorkflowHandle<typeof runPipeline>),
-        startMetadata: runStartMetadata,
-      }),
+      ...createTriggerActivities(),
     },
   });
 }

@@ -276,6 +276,25 @@ export interface TriggerView {
 }
 
 export const runEndedSignal = defineSignal<[RunEnded]>('runEnded');
+
+/** The control worker's activity the registry calls (engine/trigger-activities.ts implements it). */
+export interface TriggerActivities {
+  startTriggeredRun(input: StartTriggeredRunInput): Promise<StartTriggeredRunResult>;
+}
+
+export interface StartTriggeredRunInput {
+  readonly registration: Pick<TriggerRegistration, 'id' | 'spec' | 'clusterWorkflowId'>;
+  readonly upstream: RunEnded;
+  /** The control queue the downstream run goes to (the registry's own). */
+  readonly taskQueue: string;
+}
+
+export interface StartTriggeredRunResult {
+  readonly runId: string;
+  readonly workflowId: string;
+  /** False when an earlier attempt had started it already. */
+  readonly isNew: boolean;
+}
 /** Rejected (validator) for a duplicate id, a pipeline without triggers, or a trigger loop. */
 export const registerTriggerUpdate = defineUpdate<TriggerView, [TriggerRegistration]>('registerTrigger');
 /** Rejected (validator) for an unknown id; returns the registration it removed. */

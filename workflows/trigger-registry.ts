@@ -23,10 +23,10 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { TriggerActivities } from '../activities/trigger-activities.js';
 import { describeTriggerLoop, findTriggerLoop, isTriggeredBy } from '../pipeline/trigger-graph.js';
 import {
   type RunEnded,
+  type TriggerActivities,
   type TriggerRegistration,
   type TriggerView,
   deleteTriggerUpdate,

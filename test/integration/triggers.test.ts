@@ -5,7 +5,7 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { triggeredRunId } from '../../activities/trigger-activities.js';
+import { triggeredRunId } from '../../engine/trigger-activities.js';
 import { FailureType } from '../../common/failure-types.js';
 import { SearchAttribute, runWorkflowId, triggerRegistryWorkflowId } from '../../common/names.js';
 import { TriggerRejectedError } from '../../engine/errors.js';

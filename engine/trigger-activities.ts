@@ -5,7 +5,7 @@
  * (`REJECT_DUPLICATE`), so a retried activity finds the run its earlier attempt started.
  */
 import { Context } from '@temporalio/activity';
-import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import type { ValueRef } from '../common/data-refs.js';
 import { newRunId, runWorkflowId } from '../common/names.js';
@@ -16,37 +16,16 @@ import type {
   RunOrigin,
   RunPipelineInput,
   RunState,
-  TriggerRegistration,
+  StartTriggeredRunInput,
+  StartTriggeredRunResult,
+  TriggerActivities,
 } from '../workflows/definitions.js';
+import type { runPipeline } from '../workflows/index.js';
+import { runStartMetadata } from './run-metadata.js';
+import { getRunState } from './runs.js';
 
-export interface StartTriggeredRunInput {
-  readonly registration: Pick<TriggerRegistration, 'id' | 'spec' | 'clusterWorkflowId'>;
-  readonly upstream: RunEnded;
-  /** The control queue the downstream run goes to (the registry's own). */
-  readonly taskQueue: string;
-}
-
-export interface StartTriggeredRunResult {
-  readonly runId: string;
-  readonly workflowId: string;
-  /** False when an earlier attempt had started it already. */
-  readonly isNew: boolean;
-}
-
-/** What the activity needs from the engine, handed in so that activities/ does not import engine/. */
-export interface TriggerActivityDeps {
-  /** A run's final state, open (query) or closed (result, failure details); engine/runs.ts getRunState. */
-  readonly runState: (handle: WorkflowHandle) => Promise<RunState>;
-  /** What a run's workflow start carries for the Temporal UI; engine/run-metadata.ts runStartMetadata. */
-  readonly startMetadata: (
-    spec: PipelineSpec,
-    origin: RunOrigin,
-  ) => {
-    readonly staticSummary: string;
-    readonly staticDetails: string;
-    readonly searchAttributes: Record<string, string[]>;
-  };
-  /** The worker's own client unless a test hands in another. */
+/** Engine-side: the worker's own client, or the one a test hands in. */
+export interface TriggerActivityOptions {
   readonly client?: () => Client;
 }
 
@@ -70,13 +49,13 @@ function pickOutputs(spec: PipelineSpec, state: RunState): Record<string, Record
   return picked;
 }
 
-export function createTriggerActivities(deps: TriggerActivityDeps) {
+export function createTriggerActivities(options: TriggerActivityOptions = {}): TriggerActivities {
   return {
     async startTriggeredRun(input: StartTriggeredRunInput): Promise<StartTriggeredRunResult> {
-      const client = deps.client?.() ?? Context.current().client;
+      const client = options.client?.() ?? Context.current().client;
       const { registration, upstream } = input;
       const { spec } = registration;
-      const state = await deps.runState(client.workflow.getHandle(upstream.workflowId));
+      const state = await getRunState(client.workflow.getHandle<typeof runPipeline>(upstream.workflowId));
       const origin: RunOrigin = {
         kind: 'pipeline',
         triggerId: registration.id,
@@ -102,7 +81,7 @@ export function createTriggerActivities(deps: TriggerActivityDeps) {
           args: [runInput],
           // A closed run of this id is the one an earlier attempt started: never start it again.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          ...deps.startMetadata(spec, origin),
+          ...runStartMetadata(spec, origin),
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return { runId, workflowId, isNew: false };
@@ -112,5 +91,3 @@ export function createTriggerActivities(deps: TriggerActivityDeps) {
     },
   };
 }
-
-export type TriggerActivities = ReturnType<typeof createTriggerActivities>;
