@@ -175,6 +175,7 @@ export async function runContainerAttempt(
   await checkInputArtifacts(store, input);
 
   const id = await runtime.createContainer(spec);
+  const createdAt = Date.now();
   const heartbeat = setInterval(
     () => ctx.heartbeat({ phase: 'running', container: spec.name }),
     deps.heartbeatIntervalMs,
@@ -261,6 +262,7 @@ export async function runContainerAttempt(
       containerName: spec.name,
       durationMs: Date.now() - started,
       logPath: file,
+      createdAt,
       ...(collected ?? {}),
       ...(cacheKey === undefined ? {} : { cacheKey }),
     };

@@ -47,6 +47,8 @@ export interface RunContainerInput {
   };
   /** GPU device ids to hand to the container (Docker DeviceRequests). */
   readonly gpus?: readonly string[];
+  /** The task's `expectedDurationSeconds`: how long a simulated node takes to run it (Docker ignores it). */
+  readonly expectedDurationSeconds?: number;
 }
 
 export interface RunContainerResult {
@@ -56,6 +58,8 @@ export interface RunContainerResult {
   readonly containerName: string;
   readonly durationMs: number;
   readonly logPath: string;
+  /** Wall time (ms) the container was created; absent when no container ran (a cached result). */
+  readonly createdAt?: number;
   readonly outputs?: Readonly<Record<string, ValueRef>>;
   readonly artifacts?: Readonly<Record<string, ArtifactRef>>;
   /** Set when no container ran: the outputs are an earlier run's, found under `cacheKey`. */

@@ -14,6 +14,15 @@ export const DockerEndpointSchema = z.union([
     .strict(),
 ]);
 
+/**
+ * What runs a node's tasks. `docker` (the default) runs containers; `simulated` runs nothing: each task
+ * succeeds after its `expectedDurationSeconds` (0 when absent), as Kubernetes' KWOK does. Simulated nodes
+ * exist only to measure the engine at sizes Docker cannot reach; they are never chosen by default, and their
+ * `docker` endpoint is not used.
+ */
+export const NODE_RUNTIMES = ['docker', 'simulated'] as const;
+export type NodeRuntime = (typeof NODE_RUNTIMES)[number];
+
 export const NodeSpecSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and "-"'),
@@ -23,6 +32,7 @@ export const NodeSpecSchema = z
     attributes: z.record(z.string(), z.string()).default({}),
     nodeGroup: z.string().optional(),
     docker: DockerEndpointSchema.default({ socketPath: '/var/run/docker.sock' }),
+    runtime: z.enum(NODE_RUNTIMES).default('docker'),
   })
   .strict();
 

@@ -77,6 +77,7 @@ export function specFromSnapshot(snapshot: ClusterSnapshot): ClusterSpec {
       attributes: { ...n.attributes },
       ...(n.nodeGroup ? { nodeGroup: n.nodeGroup } : {}),
       docker: n.docker,
+      runtime: n.runtime ?? 'docker',
     })),
   };
 }

@@ -2,12 +2,14 @@
  * Worker processes' building blocks. The control worker runs workflows (cluster service, runs, trigger
  * registry) and the activities they need on the control queue (the artifact store's, and starting triggered
  * runs with the worker's own client); each node's worker runs the container activities on that node's own
- * task queue and Docker endpoint. Both reach the same artifact store, `artifactDir` (one host today).
+ * task queue and Docker endpoint (a node declared `runtime: simulated` completes its tasks without one). Both
+ * reach the same artifact store, `artifactDir` (one host today).
  */
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDockerRuntime } from '../activities/docker-runtime.js';
 import { createFsArtifactStore } from '../activities/fs-artifact-store.js';
+import { createSimulatedActivities } from '../activities/simulated-runtime.js';
 import { createStoreActivities } from '../activities/store-activities.js';
 import type { NodeSpec } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
@@ -47,20 +49,34 @@ export interface NodeWorkerOptions {
   readonly logLimitBytes?: number;
 }
 
+/** The node's activities: Docker's, or a simulated node's only when its spec says `runtime: simulated`. */
+function nodeActivities(options: NodeWorkerOptions) {
+  const { node } = options;
+  switch (node.runtime) {
+    case 'docker':
+      return createActivities({
+        runtime: createDockerRuntime(node.docker),
+        store: createFsArtifactStore(options.artifactDir),
+        nodeId: node.id,
+        logDir: options.logDir,
+        hostMountAllowlist: options.hostMountAllowlist,
+        ...(options.logLimitBytes === undefined ? {} : { logLimitBytes: options.logLimitBytes }),
+      });
+    case 'simulated':
+      return createSimulatedActivities({ nodeId: node.id, logDir: options.logDir });
+    default: {
+      const unknown: never = node.runtime;
+      throw new Error(`node "${node.id}": unknown runtime "${String(unknown)}"`);
+    }
+  }
+}
+
 export async function createNodeWorker(options: NodeWorkerOptions): Promise<Worker> {
-  const runtime = createDockerRuntime(options.node.docker);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: nodeTaskQueue(options.clusterName, options.node.id),
-    activities: createActivities({
-      runtime,
-      store: createFsArtifactStore(options.artifactDir),
-      nodeId: options.node.id,
-      logDir: options.logDir,
-      hostMountAllowlist: options.hostMountAllowlist,
-      ...(options.logLimitBytes === undefined ? {} : { logLimitBytes: options.logLimitBytes }),
-    }),
+    activities: nodeActivities(options),
     // Containers are bounded by the cluster service's reservations, not by the worker's slots.
     maxConcurrentActivityTaskExecutions: 200,
     // Heartbeats carry cancellation back to the activity; keep the round trip short so a cancel kills fast.

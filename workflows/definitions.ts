@@ -3,7 +3,7 @@
  * workflow histories: add new ones, never rename.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ClusterSpec, DockerEndpoint } from '../common/cluster-spec.js';
+import type { ClusterSpec, DockerEndpoint, NodeRuntime } from '../common/cluster-spec.js';
 import type { Constraint, PipelineSpec, PipelineTrigger, Tier } from '../pipeline/schema.js';
 import type { ArtifactRef, ValueRef } from '../common/data-refs.js';
 import type { DagState } from '../scheduler/dag/dag-state.js';
@@ -48,6 +48,8 @@ export interface NodeSnapshot {
   readonly attributes: Readonly<Record<string, string>>;
   readonly nodeGroup?: string;
   readonly docker: DockerEndpoint;
+  /** Present only for a node that is not `docker` (absent from snapshots of older code: docker). */
+  readonly runtime?: Exclude<NodeRuntime, 'docker'>;
   readonly allocations: readonly string[];
 }
 
@@ -89,6 +91,10 @@ export interface TaskState {
   readonly lastPreemption?: string;
   readonly startedAt?: number;
   readonly finishedAt?: number;
+  /** Workflow time the DAG made the task ready (absent in runs of older code). */
+  readonly readyAt?: number;
+  /** Wall time on the node when its container was created (absent for cached tasks and older runs). */
+  readonly createdAt?: number;
   /** Output parameters by name: small values inline, large ones by digest (the CLI shows the values). */
   readonly outputs?: Readonly<Record<string, ValueRef>>;
   readonly artifacts?: Readonly<Record<string, ArtifactRef>>;

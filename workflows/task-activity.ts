@@ -53,5 +53,6 @@ export function runContainerInput(
     timeoutSeconds: task.timeoutSeconds,
     nonRetryableExitCodes: task.retry.nonRetryableExitCodes,
     ...(placement.cpuset ? { cpuset: placement.cpuset } : {}),
+    ...(task.expectedDurationSeconds ? { expectedDurationSeconds: task.expectedDurationSeconds } : {}),
   };
 }

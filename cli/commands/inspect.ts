@@ -88,7 +88,9 @@ export async function clusterShowCommand(options: { json: boolean }, config: Gan
       const use = Object.keys(node.capacity)
         .map((k) => `${k} ${+(node.used[k] ?? 0).toFixed(2)}/${node.capacity[k]}`)
         .join(', ');
-      process.stdout.write(`  ${node.id.padEnd(12)} ${use}  tasks: ${node.allocations.length}\n`);
+      // A simulated node's tasks run no container: say so wherever the node is listed.
+      const runtime = node.runtime === 'simulated' ? '  runtime: SIMULATED' : '';
+      process.stdout.write(`  ${node.id.padEnd(12)} ${use}  tasks: ${node.allocations.length}${runtime}\n`);
     }
     for (const p of snapshot.pending) process.stdout.write(`  queued ${p.key}: ${p.reason}\n`);
     for (const up of snapshot.scaling?.scaleUp ?? []) {
@@ -160,7 +162,8 @@ export async function clusterApplyCommand(file: string, config: GantryConfig): P
   try {
     const { snapshot, restart, endedAs } = await applyClusterSpec(client, config, spec);
     if (restart) process.stderr.write(`gantry: ${formatServiceRestart(spec.name, endedAs, restart)}\n`);
-    process.stdout.write(`cluster ${snapshot.name}: ${snapshot.nodes.map((n) => n.id).join(', ')}\n`);
+    const nodes = snapshot.nodes.map((n) => (n.runtime === 'simulated' ? `${n.id} (SIMULATED)` : n.id));
+    process.stdout.write(`cluster ${snapshot.name}: ${nodes.join(', ')}\n`);
     return ExitCode.Ok;
   } finally {
     await client.connection.close();

@@ -92,7 +92,9 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
       : cluster.nodes.filter((n) => options.nodes.length === 0 || options.nodes.includes(n.id));
     for (const node of nodes) {
       add(
-        `node ${node.id}`,
+        node.runtime === 'simulated'
+          ? `node ${node.id} (SIMULATED: no containers; tasks succeed after expectedDurationSeconds)`
+          : `node ${node.id}`,
         await createNodeWorker({
           connection,
           namespace: config.namespace,

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { createDockerRuntime } from '../../activities/docker-runtime.js';
-import { ClusterSpecSchema, type ClusterSpec } from '../../common/cluster-spec.js';
+import { ClusterSpecSchema, type ClusterSpec, type NodeRuntime } from '../../common/cluster-spec.js';
 import { Label, clusterWorkflowId, runWorkflowId } from '../../common/names.js';
 import { type GantryConfig, loadConfig } from '../../engine/config.js';
 import { connectClient, connectWorker } from '../../engine/connection.js';
@@ -42,6 +42,8 @@ export interface TestNode {
   readonly memoryMiB: number;
   readonly gpu?: number;
   readonly attributes?: Record<string, string>;
+  /** `simulated`: the node runs no container (activities/simulated-runtime.ts). Docker when absent. */
+  readonly runtime?: NodeRuntime;
 }
 
 export interface TestClusterOptions {
@@ -84,6 +86,7 @@ export async function startTestCluster(
       capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB, ...(n.gpu ? { gpu: n.gpu } : {}) },
       attributes: n.attributes ?? {},
       docker: localDockerEndpoint(),
+      ...(n.runtime ? { runtime: n.runtime } : {}),
     })),
     ...(scheduling ? { scheduling } : {}),
   });

@@ -72,6 +72,8 @@ export function snapshotOf(parts: SnapshotParts): ClusterSnapshot {
         attributes: node.attributes,
         ...(node.nodeGroup ? { nodeGroup: node.nodeGroup } : {}),
         docker: node.docker,
+        // Snapshots of docker nodes stay as they were before runtimes existed.
+        ...(node.runtime === 'simulated' ? { runtime: node.runtime } : {}),
         allocations: mine.map((a) => a.taskId),
       };
     }),

@@ -43,6 +43,7 @@ function succeeded(result: RunContainerResult): UnitOutcome {
       attempts: isCached ? 0 : result.attempt,
       exitCode: isCached ? null : 0,
       finishedAt: Date.now(),
+      ...(result.createdAt !== undefined ? { createdAt: result.createdAt } : {}),
       ...(result.outputs ? { outputs: result.outputs } : {}),
       ...(result.artifacts ? { artifacts: result.artifacts } : {}),
       ...(result.cachedFrom ? { cachedFrom: result.cachedFrom.runId } : {}),

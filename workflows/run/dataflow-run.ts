@@ -268,6 +268,8 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
     isDraining ||= budget.isExhausted;
     if (isDraining) return;
     for (const id of takeReady(dag)) {
+      // Plain state, no command: old histories replay unchanged. The engine bench reads ready → created.
+      update(id, { readyAt: Date.now() });
       inFlight.set(
         id,
         runTask(taskById.get(id)!).finally(() => inFlight.delete(id)),

@@ -254,6 +254,8 @@ export function renderContainerInput(
     nonRetryableExitCodes: task.retry.nonRetryableExitCodes,
     ...(placement.cpuset ? { cpuset: placement.cpuset } : {}),
     ...(placement.gpus ? { gpus: placement.gpus } : {}),
+    // Only a simulated node reads it; an activity's input is not compared on replay.
+    ...(task.expectedDurationSeconds ? { expectedDurationSeconds: task.expectedDurationSeconds } : {}),
     outputs: {
       parameters: task.outputs.parameters.map((p) => ({
         name: p.name,
