@@ -8,6 +8,8 @@
  * - output artifacts: the attempt fails with InvalidTaskConfig, because a fake digest would poison the store;
  * - cache: never looked up nor recorded, so every attempt simulates its whole duration.
  * It writes one log line per attempt where Docker's output would go, so `gantry logs` works.
+ * A task whose env sets GANTRY_SIMULATED_EXIT_CODE to a non-zero integer fails after its duration as a
+ * container exiting with that code would (nonRetryableExitCodes honoured), so tests can make runs fail.
  */
 import { Context } from '@temporalio/activity';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -26,6 +28,20 @@ export interface SimulatedActivityDeps {
   readonly heartbeatIntervalMs?: number;
 }
 
+/** The env variable a simulated task sets to exit non-zero. */
+export const SIMULATED_EXIT_CODE_ENV = 'GANTRY_SIMULATED_EXIT_CODE';
+
+function simulatedExitCode(input: RunContainerInput): number {
+  const value = input.env[SIMULATED_EXIT_CODE_ENV];
+  if (value === undefined) return 0;
+  const code = Number(value);
+  if (!Number.isInteger(code) || code < 0 || code > 255)
+    throw new InvalidTaskConfigError(
+      `task "${input.taskId}": env ${SIMULATED_EXIT_CODE_ENV} must be an exit code 0–255, got "${value}"`,
+    );
+  return code;
+}
+
 type Outcome = { kind: 'done' } | { kind: 'timedOut' } | { kind: 'cancelled'; reason: unknown };
 
 async function simulateAttempt(
@@ -41,6 +57,7 @@ async function simulateAttempt(
       `task "${input.taskId}" declares output artifact "${artifacts[0]!.name}": simulated node "${deps.nodeId}" runs no container, so it cannot produce artifacts`,
     );
   }
+  const exitCode = simulatedExitCode(input);
   const seconds = input.expectedDurationSeconds ?? 0;
   const started = Date.now();
   const heartbeat = setInterval(
@@ -65,7 +82,7 @@ async function simulateAttempt(
   const elapsedMs = Date.now() - started;
   const line =
     outcome.kind === 'done'
-      ? `simulated: completed after ${seconds}s on node ${deps.nodeId} (no container ran)\n`
+      ? `simulated: ${exitCode === 0 ? 'completed' : `exited with code ${exitCode}`} after ${seconds}s on node ${deps.nodeId} (no container ran)\n`
       : `simulated: ${outcome.kind === 'timedOut' ? 'timed out' : 'cancelled'} after ${(elapsedMs / 1000).toFixed(1)}s on node ${deps.nodeId} (no container ran)\n`;
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, line, { flag: 'a' });
@@ -75,6 +92,15 @@ async function simulateAttempt(
       FailureType.TaskTimedOut,
       `task "${input.taskId}" exceeded timeoutSeconds=${input.timeoutSeconds} and was killed (simulated: expectedDurationSeconds=${seconds})`,
       null,
+      line,
+    );
+  }
+  if (exitCode !== 0) {
+    const isPermanent = input.nonRetryableExitCodes.includes(exitCode);
+    throw new TaskAttemptError(
+      isPermanent ? FailureType.NonRetryableExitCode : FailureType.ExitCode,
+      `task "${input.taskId}" exited with code ${exitCode} (simulated: ${SIMULATED_EXIT_CODE_ENV}=${exitCode})`,
+      exitCode,
       line,
     );
   }

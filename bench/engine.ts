@@ -3,7 +3,7 @@
  * layered DAG of `gantry/busybox true` containers, with the same dependencies and concurrency. Runs
  * interleaved pairs (the machine is noisy) and reports min/median/max of each side's makespan, their ratio,
  * and Gantry's task-ready → container-created latency. Needs the stack up (scripts/bench-engine.sh brings
- * it up). Writes bench/results/engine.{md,json}.
+ * it up). Writes bench/results/engine-dag.{md,json}; bench/engine-report.ts merges it into engine.{md,json}.
  *
  * Usage: tsx bench/engine.ts [--pairs N]
  */
@@ -223,9 +223,9 @@ function report(results: readonly Pair[], tasks: number): void {
     ['Gantry history events per task', fmt(events, (n) => n.toFixed(1)), ''],
   ];
   const markdown = writeReport({
-    name: 'engine',
+    name: 'engine-dag',
     title: 'Engine: Gantry vs a raw dockerode loop',
-    command: 'npm run bench:engine',
+    command: 'npm run bench:engine -- --part 1',
     header: [`Measure (${results.length} interleaved pairs)`, 'min / median / max', 'Goal (on the median)'],
     rows,
     notes: [

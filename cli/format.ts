@@ -7,7 +7,7 @@ import {
   type TaskSummary,
   buildRunSummary,
 } from '../engine/run-summary.js';
-import type { ForeachProgress, RunState } from '../workflows/definitions.js';
+import type { ForeachProgress, PartitionView, RunState } from '../workflows/definitions.js';
 
 /** At most this many item rows per foreach task in the text table. */
 const MAX_ITEM_ROWS = 20;
@@ -34,6 +34,13 @@ export interface JsonRunResult {
   readonly runId: string;
   /** Every task, each foreach task followed by its items as `ID[0]`, `ID[1]`, …. */
   readonly tasks: Record<string, JsonTaskResult>;
+  /** A partitioned run's counts (its tasks are listed only up to LISTED_TASKS_MAX). */
+  readonly partition?: {
+    readonly taskCount: number;
+    readonly slices: number;
+    readonly counts: PartitionView['counts'];
+    readonly failedTasks: readonly string[];
+  };
 }
 
 /** A RunState has not been through the store: its stored values render as placeholders. */
@@ -62,7 +69,22 @@ export function toJsonResult(run: RunSummary | RunState): JsonRunResult {
     tasks[id] = jsonEntry(task);
     for (const item of task.items ?? []) tasks[`${id}[${item.index}]`] = jsonEntry(item);
   }
-  return { status: summary.status, runId: summary.runId, tasks };
+  const p = summary.partition;
+  return {
+    status: summary.status,
+    runId: summary.runId,
+    tasks,
+    ...(p
+      ? {
+          partition: {
+            taskCount: p.taskCount,
+            slices: p.slices,
+            counts: p.counts,
+            failedTasks: p.failedTasks,
+          },
+        }
+      : {}),
+  };
 }
 
 function shortValue(value: string): string {
@@ -182,14 +204,26 @@ export function formatRunSummary(run: RunSummary | RunState): string {
   const took = summary.finishedAt
     ? ` in ${((summary.finishedAt - summary.startedAt) / 1000).toFixed(1)}s`
     : '';
+  const partition = summary.partition;
+  const listed = partition === undefined || Object.keys(summary.tasks).length > 0;
   return [
     `run ${summary.runId}: ${summary.status}${took}`,
-    line(header),
-    ...table.map(line),
+    ...(partition ? [formatPartition(partition)] : []),
+    ...(listed ? [line(header), ...table.map(line)] : []),
+    ...(listed || !partition ? [] : partition.failedTasks.map((id) => `failed: ${id}`)),
     ...failures,
     ...outputLines(summary),
     ...summary.problems.map((p) => `warning: ${p}`),
   ].join('\n');
+}
+
+/** `12000 tasks in 24 slices (24 done, 0 running): 11990 succeeded, 10 failed`. */
+export function formatPartition(p: PartitionView): string {
+  const counts = Object.entries(p.counts)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([status, n]) => `${String(n)} ${status}`)
+    .join(', ');
+  return `${p.taskCount} tasks in ${p.slices} slices (${p.slicesDone} done, ${p.slicesRunning} running)${counts ? `: ${counts}` : ''}`;
 }
 
 /** One line: `<what happened>; restarted it with N allocation(s) and M pending request(s) from K run(s)…`. */

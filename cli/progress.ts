@@ -4,6 +4,7 @@
  */
 import { createLogUpdate } from 'log-update';
 import type { ForeachProgress, RunState, TaskState } from '../workflows/definitions.js';
+import { formatPartition } from './format.js';
 
 const ICON: Record<TaskState['status'], string> = {
   pending: '·',
@@ -72,6 +73,7 @@ export function createProgressView(stream: NodeJS.WriteStream, startedAt: number
         render(
           [
             `${state.pipeline} · ${state.runId} · ${state.status} · ${seconds(now - startedAt)}`,
+            ...(state.partition ? [` ${formatPartition(state.partition)}`] : []),
             ...lines,
           ].join('\n'),
         );
@@ -86,6 +88,12 @@ export function createProgressView(stream: NodeJS.WriteStream, startedAt: number
   const last = new Map<string, string>();
   return {
     update(state, reasons) {
+      // A partitioned run's tasks live in its slices: it prints a line as each slice ends.
+      const partition = state.partition ? formatPartition(state.partition) : undefined;
+      if (partition !== undefined && last.get('') !== partition) {
+        last.set('', partition);
+        stream.write(`[${seconds(Date.now() - startedAt).padStart(7)}] ${partition}\n`);
+      }
       for (const [id, task] of Object.entries(state.tasks)) {
         // Item progress prints at every tenth of the items (and every failure): a CI log of a large foreach
         // stays readable.

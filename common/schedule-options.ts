@@ -54,9 +54,20 @@ export interface ScheduleOptions {
   /** Caller's clock in milliseconds and a budget for one iteration; without a clock the budget is not checked. */
   readonly clock?: () => number;
   readonly timeBudgetMillis?: number;
-  /** Improvement phase that re-packs the nodes opened in this iteration; `false` disables it. */
+  /**
+   * Improvement phase that re-packs the nodes opened in this iteration; `false` disables it. `mode: 'offline'`
+   * (for a caller that waits for its whole budget, such as `npm run pack`; needs `clock`) searches from the best
+   * of several starting packings until the budget runs out; the default, `service`, is bounded by iterations
+   * and is what the cluster service runs.
+   */
   readonly optimize?:
-    false | { readonly maxIterations?: number; readonly seed?: number; readonly budgetMillis?: number };
+    | false
+    | {
+        readonly maxIterations?: number;
+        readonly seed?: number;
+        readonly budgetMillis?: number;
+        readonly mode?: 'service' | 'offline';
+      };
   readonly groups?: Readonly<Record<string, CapacityGroup>>;
   /** Eru-style pinning: placed tasks get a cpuset (whole cores plus a fragment share). */
   readonly cpuPinning?: boolean;

@@ -6,7 +6,9 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defineSearchAttributeKey, fromPayloadsAtIndex } from '@temporalio/common';
 import type { TaskSpec } from '../pipeline/schema.js';
+import type { ArtifactStore } from '../activities/artifact-store.js';
 import type {
+  InlineRunInput,
   ReusedTask,
   RunOrigin,
   RunPipelineInput,
@@ -15,6 +17,7 @@ import type {
   UpstreamRun,
 } from '../workflows/definitions.js';
 import { GantryEngineError } from './errors.js';
+import { readStoredSpec } from './stored-spec.js';
 
 /** What the reuse decision reads of a pipeline: its tasks' ids and edges, in declaration order. */
 export interface TaskGraph {
@@ -71,7 +74,11 @@ export function selectReuse(
  * What the run's latest execution was started with (after a continue-as-new, that execution's input: the
  * same spec and params, plus the carried progress), decoded with the client's data converter and codecs.
  */
-export async function fetchRunInput(client: Client, handle: WorkflowHandle): Promise<RunPipelineInput> {
+export async function fetchRunInput(
+  client: Client,
+  handle: WorkflowHandle,
+  store: ArtifactStore,
+): Promise<InlineRunInput> {
   const history = await handle.fetchHistory();
   const started = history.events?.find(
     (e) => e.workflowExecutionStartedEventAttributes,
@@ -82,9 +89,11 @@ export async function fetchRunInput(client: Client, handle: WorkflowHandle): Pro
   for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
   const input =
     payloads.length > 0 ? fromPayloadsAtIndex<RunPipelineInput>(payloadConverter, 0, payloads) : undefined;
-  if (!input?.spec || typeof input.runId !== 'string')
+  if (!input || (!input.spec && !input.specRef) || typeof input.runId !== 'string')
     throw new GantryEngineError(`${handle.workflowId}: its history holds no pipeline run input`);
-  return input;
+  if (input.slice !== undefined)
+    throw new GantryEngineError(`${handle.workflowId}: a slice of a partitioned run, not a run`);
+  return { ...input, spec: input.spec ?? (await readStoredSpec(store, input.specRef!)) };
 }
 
 /** The upstream run a rerun keeps: RUN's own, whether a trigger started it or it was itself a rerun. */

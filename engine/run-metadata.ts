@@ -9,6 +9,8 @@ import type { RunOrigin } from '../workflows/definitions.js';
 
 /** The Temporal UI shows details as markdown; past this many tasks the list says how many more there are. */
 const MAX_LISTED_TASKS = 100;
+/** … and a task's dependencies past this many (a fan-in of thousands would fill the page). */
+const MAX_LISTED_DEPENDENCIES = 5;
 
 export interface RunStartMetadata {
   readonly staticSummary: string;
@@ -36,7 +38,9 @@ function taskKind(task: TaskSpec): string {
 }
 
 function taskLine(task: TaskSpec): string {
-  const after = task.dependsOn.length > 0 ? ` ← ${task.dependsOn.join(', ')}` : '';
+  const named = task.dependsOn.slice(0, MAX_LISTED_DEPENDENCIES).join(', ');
+  const more = task.dependsOn.length - MAX_LISTED_DEPENDENCIES;
+  const after = task.dependsOn.length > 0 ? ` ← ${named}${more > 0 ? ` and ${more} more` : ''}` : '';
   return `- \`${task.id}\` ${taskKind(task)}${after}`;
 }
 

@@ -9,12 +9,14 @@ import type { ForeachItemResult } from '../activities/types.js';
 import type { ArtifactRef, ValueRef } from '../common/data-refs.js';
 import type {
   ForeachProgress,
+  PartitionView,
   RunState,
   RunStatus,
   TaskState,
   TaskStatus,
 } from '../workflows/definitions.js';
 import type { GantryConfig } from './config.js';
+import { withPartitionedTasks } from './partitioned-state.js';
 
 /** One foreach item's result; its entry in `--json` is `ID[index]`. */
 export interface ItemSummary {
@@ -57,6 +59,8 @@ export interface RunSummary {
   readonly finishedAt?: number;
   readonly params?: Readonly<Record<string, string>>;
   readonly tasks: Readonly<Record<string, TaskSummary>>;
+  /** A partitioned run's counts by slice (its tasks are listed only up to LISTED_TASKS_MAX). */
+  readonly partition?: PartitionView;
   /** What could not be read from the store (kept on another host, or removed), one line each. */
   readonly problems: readonly string[];
 }
@@ -136,6 +140,7 @@ export function buildRunSummary(
     tasks: Object.fromEntries(
       Object.entries(state.tasks).map(([id, task]) => [id, summarizeTask(id, task, loaded)]),
     ),
+    ...(state.partition ? { partition: state.partition } : {}),
     problems,
   };
 }
@@ -162,10 +167,14 @@ function storedDigests(refs: Readonly<Record<string, ValueRef>> | undefined): st
  * be kept on another host.
  */
 export async function summarizeRun(
-  state: RunState,
+  given: RunState,
   store: Pick<ArtifactStore, 'readBlob'>,
 ): Promise<RunSummary> {
   const problems: string[] = [];
+  const state = await withPartitionedTasks(given, store).catch((err: unknown) => {
+    problems.push(`the run's task states could not be read: ${describeReadError(err)}`);
+    return given;
+  });
   const items = new Map<string, readonly ForeachItemResult[]>();
   const foreachDocs = Object.entries(state.tasks).flatMap(([id, task]) =>
     task.foreach?.items ? [{ id, ref: task.foreach.items }] : [],

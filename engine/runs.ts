@@ -25,6 +25,7 @@ import type { clusterService, runPipeline } from '../workflows/index.js';
 import type { GantryConfig } from './config.js';
 import { ClusterUpdateRejectedError, RunNotFoundError } from './errors.js';
 import { runStartMetadata } from './run-metadata.js';
+import { storeJsonDocument, storeSpec } from './stored-spec.js';
 import { explainClusterQueryFailure } from './service-health.js';
 
 /** Starts the cluster's service if it is not running; an existing service keeps its own inventory. */
@@ -100,6 +101,10 @@ export interface StartRunOptions {
   readonly origin?: RunOrigin;
   /** `{{ run.scheduledTime }}` (ISO-8601): a rerun keeps its run's; the start time when absent. */
   readonly scheduledTime?: string;
+  /** Partition the run past this many tasks (the workflow's SLICE_MAX_TASKS when absent). */
+  readonly maxSliceTasks?: number;
+  /** Tasks in flight at most per workflow (the workflow's MAX_TASKS_IN_FLIGHT when absent). */
+  readonly maxInFlight?: number;
 }
 
 export async function startRun(
@@ -112,19 +117,25 @@ export async function startRun(
   const workflowId = runWorkflowId(runId);
   const origin = options.origin ?? { kind: 'manual' };
   const metadata = runStartMetadata(spec, origin);
+  // By digest: the input stays the same size whatever the task count (the control worker opens it).
+  const specRef = await storeSpec(config, spec);
   const handle = await client.workflow.start<typeof runPipeline>('runPipeline', {
     workflowId,
     taskQueue: config.controlTaskQueue,
     args: [
       {
         runId,
-        spec,
+        specRef,
+        pipeline: spec.name,
         clusterWorkflowId: clusterWorkflowId(config.clusterName),
         ...(options.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: options.maxHistoryEvents }),
         ...(options.isCacheDisabled ? { isCacheDisabled: true } : {}),
-        ...(options.reuse === undefined ? {} : { reuse: options.reuse }),
+        // Stored like the spec: a rerun of a large run reuses as many tasks as it has.
+        ...(options.reuse === undefined ? {} : { reuseRef: await storeJsonDocument(config, options.reuse) }),
         origin,
         ...(options.scheduledTime === undefined ? {} : { scheduledTime: options.scheduledTime }),
+        ...(options.maxSliceTasks === undefined ? {} : { maxSliceTasks: options.maxSliceTasks }),
+        ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
       },
     ],
     ...metadata,

@@ -254,7 +254,7 @@ export async function describeSchedule(client: Client, id: string): Promise<Sche
   );
   return {
     id,
-    pipeline: input?.spec.name ?? memo.pipeline,
+    pipeline: input?.spec?.name ?? memo.pipeline,
     cluster: memo.cluster,
     controlTaskQueue: memo.controlTaskQueue,
     ...timingFields(memo.timing),
@@ -264,7 +264,7 @@ export async function describeSchedule(client: Client, id: string): Promise<Sche
       catchupWindowSeconds: d.policies.catchupWindow / 1000,
       pauseOnFailure: d.policies.pauseOnFailure,
     },
-    params: input?.spec.params ?? {},
+    params: input?.spec?.params ?? {},
     paramOverrides: memo.params,
     paused: d.state.paused,
     note: d.state.note || null,

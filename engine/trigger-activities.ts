@@ -4,6 +4,8 @@
  * is a function of the trigger and the upstream run, and a run with that id is never started twice
  * (`REJECT_DUPLICATE`), so a retried activity finds the run its earlier attempt started.
  */
+import type { ArtifactStore } from '../activities/artifact-store.js';
+import { storeRunSpec } from '../activities/run-plan.js';
 import { Context } from '@temporalio/activity';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createHash } from 'node:crypto';
@@ -22,11 +24,17 @@ import type {
 } from '../workflows/definitions.js';
 import type { runPipeline } from '../workflows/index.js';
 import { runStartMetadata } from './run-metadata.js';
+import { withPartitionedTasks } from './partitioned-state.js';
 import { getRunState } from './runs.js';
 
 /** Engine-side: the worker's own client, or the one a test hands in. */
 export interface TriggerActivityOptions {
   readonly client?: () => Client;
+  /**
+   * The artifact store: downstream runs are started by the digest of their spec, and a partitioned
+   * upstream run's outputs are read from its stored task states. Without it, the spec goes inline.
+   */
+  readonly store?: ArtifactStore;
 }
 
 /** The downstream run's id: the same for every attempt that fires this trigger after this upstream run. */
@@ -55,7 +63,10 @@ export function createTriggerActivities(options: TriggerActivityOptions = {}): T
       const client = options.client?.() ?? Context.current().client;
       const { registration, upstream } = input;
       const { spec } = registration;
-      const state = await getRunState(client.workflow.getHandle<typeof runPipeline>(upstream.workflowId));
+      const given = await getRunState(client.workflow.getHandle<typeof runPipeline>(upstream.workflowId));
+      const isNamingOutputs = triggerOutputsNamed(spec).size > 0;
+      const state =
+        options.store && isNamingOutputs ? await withPartitionedTasks(given, options.store, Infinity) : given;
       const origin: RunOrigin = {
         kind: 'pipeline',
         triggerId: registration.id,
@@ -70,7 +81,9 @@ export function createTriggerActivities(options: TriggerActivityOptions = {}): T
       const workflowId = runWorkflowId(runId);
       const runInput: RunPipelineInput = {
         runId,
-        spec,
+        ...(options.store
+          ? { specRef: await storeRunSpec(options.store, spec), pipeline: spec.name }
+          : { spec }),
         clusterWorkflowId: registration.clusterWorkflowId,
         origin,
       };

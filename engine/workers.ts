@@ -9,6 +9,7 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDockerRuntime } from '../activities/docker-runtime.js';
 import { createFsArtifactStore } from '../activities/fs-artifact-store.js';
+import { createRunPlanActivities } from '../activities/run-plan.js';
 import { createSimulatedActivities } from '../activities/simulated-runtime.js';
 import { createStoreActivities } from '../activities/store-activities.js';
 import type { NodeSpec } from '../common/cluster-spec.js';
@@ -25,14 +26,16 @@ export interface ControlWorkerOptions {
 }
 
 export async function createControlWorker(options: ControlWorkerOptions): Promise<Worker> {
+  const store = createFsArtifactStore(options.artifactDir);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: { codePath: options.bundlePath },
     activities: {
-      ...createStoreActivities(createFsArtifactStore(options.artifactDir)),
-      ...createTriggerActivities(),
+      ...createStoreActivities(store),
+      ...createRunPlanActivities(store),
+      ...createTriggerActivities({ store }),
     },
   });
 }

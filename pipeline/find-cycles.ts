@@ -20,6 +20,7 @@ export function findCycles(
   ids: readonly string[],
   dependsOn: ReadonlyMap<string, readonly string[]>,
 ): DependencyCycle[] {
+  if (isAcyclic(ids, dependsOn)) return [];
   const rank = new Map(ids.map((id, index) => [id, index]));
   const graph = new DirectedGraph();
   for (const id of ids) graph.addNode(id);
@@ -34,6 +35,33 @@ export function findCycles(
     .map((component) => [...component].sort(byRank))
     .sort((a, b) => byRank(a[0] ?? '', b[0] ?? ''))
     .map((component) => ({ cycle: shortestCycleThrough(graph, component, byRank), component }));
+}
+
+/**
+ * Kahn's algorithm on plain maps: the common case (no cycle) answered without building a graphology graph,
+ * which costs seconds at 100,000 tasks.
+ */
+function isAcyclic(ids: readonly string[], dependsOn: ReadonlyMap<string, readonly string[]>): boolean {
+  const known = new Set(ids);
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const id of ids) {
+    const deps = new Set((dependsOn.get(id) ?? []).filter((d) => d !== id && known.has(d)));
+    waiting.set(id, deps.size);
+    for (const dep of deps) {
+      const list = dependents.get(dep);
+      if (list) list.push(id);
+      else dependents.set(dep, [id]);
+    }
+  }
+  const free = ids.filter((id) => waiting.get(id) === 0);
+  for (let head = 0; head < free.length; head++)
+    for (const next of dependents.get(free[head]!) ?? []) {
+      const left = waiting.get(next)! - 1;
+      waiting.set(next, left);
+      if (left === 0) free.push(next);
+    }
+  return free.length === ids.length;
 }
 
 function shortestCycleThrough(

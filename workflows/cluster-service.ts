@@ -21,6 +21,12 @@
  * already sent be acknowledged, and continues as new with its state. Requests that arrive meanwhile wait in
  * `pending` and are decided by the next execution at once, so steady traffic cannot keep it from handing
  * over, and no decision is lost with the closing execution.
+ *
+ * Batches: runs of the placement-batches patch ask and give back many placements per signal. A batch is
+ * one event, handled like its requests one after the other but decided once; the decisions one handler
+ * takes for batched requests go to each run in one `placementsDecided` signal, and a request that came
+ * alone is answered alone (workflows/placement-batches.ts). The bound counts what the history really
+ * holds: one event per batch in, one signal per run out.
  */
 import {
   allHandlersFinished,
@@ -46,6 +52,11 @@ import {
 } from '../scheduler/placement/windows.js';
 import { legacyClusterService } from './cluster/legacy-loop.js';
 import {
+  type BatchedDecision,
+  SERVICE_PLACEMENT_BATCHES_PATCH,
+  groupDecisions,
+} from './placement-batches.js';
+import {
   type ClusterServiceInput,
   type OwnedAllocation,
   type PendingRequest,
@@ -61,11 +72,15 @@ import {
   type PlacementDecision,
   clusterSnapshotQuery,
   configureClusterUpdate,
+  type PlacementRequest,
   placementDecidedSignal,
+  placementsDecidedSignal,
   preemptTaskSignal,
   releasePlacementSignal,
+  releasePlacementsSignal,
   releaseRunSignal,
   requestPlacementSignal,
+  requestPlacementsSignal,
 } from './definitions.js';
 
 /** Patch id: placements of GPU tasks carry the device ids pinned to them. */
@@ -163,8 +178,8 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       scaling,
     });
 
-  /** Sends one signal to a run; if the run is gone (cancelled, terminated), its reservation must not leak. */
-  function signalRun(allocationKey: string, send: () => Promise<void>): void {
+  /** Sends one signal to a run; if the run is gone (cancelled, terminated), its reservations must not leak. */
+  function signalRun(allocationKeys: string | readonly string[], send: () => Promise<void>): void {
     unacknowledged += 1;
     historyBound += EVENTS_PER_SIGNAL_OUT;
     void send().then(
@@ -173,12 +188,23 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       },
       () => {
         unacknowledged -= 1;
-        allocations.delete(allocationKey);
-        evicting.delete(allocationKey);
+        for (const key of typeof allocationKeys === 'string' ? [allocationKeys] : allocationKeys) {
+          allocations.delete(key);
+          evicting.delete(key);
+        }
         decide();
       },
     );
   }
+
+  const notifyBatches = (decisions: readonly BatchedDecision[]) => {
+    for (const batch of groupDecisions(decisions))
+      signalRun(batch.keys, () =>
+        getExternalWorkflowHandle(batch.runWorkflowId).signal(placementsDecidedSignal, {
+          decisions: batch.decisions,
+        }),
+      );
+  };
 
   const notify = (request: PendingRequest, decision: PlacementDecision) =>
     signalRun(request.key, () =>
@@ -235,6 +261,13 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       }),
     );
     scaling = result.scaling;
+    // Decisions for batched requests, sent per run once all are taken; single requests are answered alone.
+    const batched: BatchedDecision[] = [];
+    const answer = (request: PendingRequest, decision: PlacementDecision) => {
+      if (!request.isBatched) return notify(request, decision);
+      const { runWorkflowId, key, taskId } = request;
+      batched.push({ runWorkflowId, key, taskId, decision });
+    };
     for (const decision of result.decisions) {
       const request = pending.get(decision.taskId)!;
       if (decision.kind === 'placed') {
@@ -243,7 +276,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
         placements += 1;
         pending.delete(request.key);
         reasons.delete(request.key);
-        notify(request, {
+        answer(request, {
           kind: 'placed',
           nodeId: decision.nodeId,
           taskQueue: nodeTaskQueue(spec.name, decision.nodeId),
@@ -253,11 +286,12 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       } else if (decision.isImpossible) {
         pending.delete(request.key);
         reasons.delete(request.key);
-        notify(request, { kind: 'rejected', reason: decision.reason });
+        answer(request, { kind: 'rejected', reason: decision.reason });
       } else {
         reasons.set(request.key, decision.reason);
       }
     }
+    notifyBatches(batched);
     for (const preemption of result.preemptions) {
       for (const victim of preemption.victims) {
         const allocation = allocations.get(victim);
@@ -289,24 +323,48 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     if (historyBound > maxHistoryEvents) startHandOver();
   };
 
-  setHandler(requestPlacementSignal, (request) => {
-    received();
+  /** Queues a request; false if it is a repeat (signals may be redelivered after a run's retry). */
+  function enqueue(request: PlacementRequest, isBatched: boolean): boolean {
     advanceClock(request.requestedAt);
-    // Signals may be redelivered after a run's retry; a second request for the same key is a no-op.
-    if (pending.has(request.key) || allocations.has(request.key)) return;
-    pending.set(request.key, { ...request, enqueuedAt: clock });
+    if (pending.has(request.key) || allocations.has(request.key)) return false;
+    pending.set(request.key, { ...request, enqueuedAt: clock, ...(isBatched ? { isBatched } : {}) });
     reasons.set(
       request.key,
       isHandingOver ? 'the cluster service is handing over to its next execution' : 'waiting for room',
     );
-    decide();
-  });
-  setHandler(releasePlacementSignal, ({ key }) => {
-    received();
+    return true;
+  }
+  function free(key: string): void {
     allocations.delete(key);
     evicting.delete(key);
     pending.delete(key);
     reasons.delete(key);
+  }
+
+  setHandler(requestPlacementSignal, (request) => {
+    received();
+    if (enqueue(request, false)) decide();
+  });
+  let hasBatchMarker = false;
+  setHandler(requestPlacementsSignal, ({ requests }) => {
+    received();
+    // Only runs of the batches patch send this signal; the patch marks the service's answers in batches.
+    const isBatched = patched(SERVICE_PLACEMENT_BATCHES_PATCH);
+    // The patch's marker: one event, the first time.
+    if (isBatched && !hasBatchMarker) historyBound += 1;
+    hasBatchMarker ||= isBatched;
+    let isNew = false;
+    for (const request of requests) isNew = enqueue(request, isBatched) || isNew;
+    if (isNew) decide();
+  });
+  setHandler(releasePlacementSignal, ({ key }) => {
+    received();
+    free(key);
+    decide();
+  });
+  setHandler(releasePlacementsSignal, ({ keys }) => {
+    received();
+    for (const key of keys) free(key);
     decide();
   });
   setHandler(releaseRunSignal, ({ runWorkflowId }) => {

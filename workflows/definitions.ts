@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterSpec, DockerEndpoint, NodeRuntime } from '../common/cluster-spec.js';
 import type { Constraint, PipelineSpec, PipelineTrigger, Tier } from '../pipeline/schema.js';
 import type { ArtifactRef, ValueRef } from '../common/data-refs.js';
+import type { RunPlan } from '../common/run-plan.js';
 import type { DagState } from '../scheduler/dag/dag-state.js';
 import type { DagState as LegacyDagState } from '../scheduler/dag/legacy-dag-state.js';
 import type { CpuAssignment, ResourceVector, ScalingAdvice } from '../scheduler/placement/types.js';
@@ -66,6 +67,12 @@ export interface ClusterSnapshot {
 export const requestPlacementSignal = defineSignal<[PlacementRequest]>('requestPlacement');
 export const releasePlacementSignal = defineSignal<[{ readonly key: string }]>('releasePlacement');
 export const releaseRunSignal = defineSignal<[{ readonly runWorkflowId: string }]>('releaseRun');
+/** Many requests in one signal (runs of the placement-batches patch); each is handled as its own would be. */
+export const requestPlacementsSignal =
+  defineSignal<[{ readonly requests: readonly PlacementRequest[] }]>('requestPlacements');
+/** Many releases in one signal, by placement key. */
+export const releasePlacementsSignal =
+  defineSignal<[{ readonly keys: readonly string[] }]>('releasePlacements');
 /** Replaces the node inventory; rejected if it would drop a node that still holds allocations. */
 export const configureClusterUpdate = defineUpdate<ClusterSnapshot, [ClusterSpec]>('configureCluster');
 export const clusterSnapshotQuery = defineQuery<ClusterSnapshot>('clusterSnapshot');
@@ -134,6 +141,10 @@ export interface RunState {
   readonly params?: Readonly<Record<string, string>>;
   /** What started the run (absent for runs of older code: started by hand). */
   readonly origin?: RunOriginView;
+  /** A partitioned run: its progress by slice; `tasks` and `dependsOn` are then empty. */
+  readonly partition?: PartitionView;
+  /** A slice of a partitioned run, as it returns to its parent; `tasks` is then empty. */
+  readonly slice?: SliceOutcome;
 }
 
 /**
@@ -168,22 +179,92 @@ export interface UpstreamRun {
 export interface RunPipelineInput {
   /** Empty in a schedule's action: each firing takes its id from its workflow id (`runIdFromWorkflowId`). */
   readonly runId: string;
-  readonly spec: PipelineSpec;
+  /** The pipeline, inline: runs started by older code (and sub-pipelines). Newer runs pass `specRef`. */
+  readonly spec?: PipelineSpec;
+  /**
+   * The pipeline stored in the artifact store (content-addressed JSON), so the input does not grow with the
+   * task count: opened by the `openRunSpec` activity. For a slice of a partitioned run, its SliceDocument.
+   */
+  readonly specRef?: ArtifactRef;
+  /** The pipeline's name, shown by the state query while a stored spec is being opened. */
+  readonly pipeline?: string;
+  /** Set for a slice of a partitioned run (see workflows/run/partitioned-run.ts). */
+  readonly slice?: RunSliceInput;
+  /** Tasks a run keeps in flight at most (MAX_TASKS_IN_FLIGHT by default); runs of older code have no cap. */
+  readonly maxInFlight?: number;
+  /** A stored pipeline with more tasks than this is partitioned (SLICE_MAX_TASKS by default). */
+  readonly maxSliceTasks?: number;
   readonly clusterWorkflowId: string;
   /** History length after which the run drains its running tasks and continues as new; 10,000 by default. */
   readonly maxHistoryEvents?: number;
   /** Progress handed over by continue-as-new. */
-  readonly carried?: CarriedRun | CarriedDataflowRun;
+  readonly carried?: CarriedRun | CarriedDataflowRun | CarriedPartitionedRun;
   /** `gantry run --no-cache`: no earlier result is reused (results are still recorded). */
   readonly isCacheDisabled?: boolean;
   /** `gantry rerun`: tasks that are not run again, with the result they take from the earlier run. */
   readonly reuse?: Readonly<Record<string, ReusedTask>>;
+  /** The same, stored (runs started by digest): opened with the spec, and split by slice. */
+  readonly reuseRef?: ArtifactRef;
   /** Nominal time of a scheduled run (ISO-8601), for `{{ run.scheduledTime }}`; the start time otherwise. */
   readonly scheduledTime?: string;
   /** Set for a sub-pipeline's run: the parent run and task it belongs to. */
   readonly parent?: { readonly runId: string; readonly taskId: string };
   /** What started the run; absent means by hand. */
   readonly origin?: RunOrigin;
+}
+
+/** A run's input with its pipeline in hand (inline, or opened from `specRef`). */
+export type InlineRunInput = RunPipelineInput & { readonly spec: PipelineSpec };
+
+export interface RunSliceInput {
+  readonly index: number;
+  /** Slices in the run. */
+  readonly of: number;
+  /** The stored final task states of the slices it depends on (SliceOutcome.states). */
+  readonly upstream: readonly ArtifactRef[];
+}
+
+/** How many of a run's (or slice's) tasks ended which way. */
+export type TaskCounts = Readonly<Partial<Record<TaskStatus, number>>>;
+
+/** What a slice of a partitioned run returns to its parent: counts and references, never its task states. */
+export interface SliceOutcome {
+  readonly counts: TaskCounts;
+  /** Every task state of the slice, by task id, as one stored JSON document. */
+  readonly states: ArtifactRef;
+  /** The first failed tasks (at most FAILED_TASKS_SHOWN), for the run's summary. */
+  readonly failedTasks: readonly string[];
+  /** Node id → task queue of the nodes that ran its tasks, for the run's final clean-up. */
+  readonly nodeQueues: Readonly<Record<string, string>>;
+}
+
+/** A partitioned run's progress, instead of per-task states (which live in the slices and the store). */
+export interface PartitionView {
+  readonly taskCount: number;
+  readonly slices: number;
+  readonly slicesRunning: number;
+  readonly slicesDone: number;
+  readonly counts: TaskCounts;
+  readonly failedTasks: readonly string[];
+  /** Which tasks each slice holds (RunPlanDocument). */
+  readonly plan: ArtifactRef;
+  /** Once the run has ended: the stored states document of every slice, in slice order (RunStatesIndex). */
+  readonly states?: ArtifactRef;
+}
+
+/** The stored index of a partitioned run's task states: one document per slice, null if it never ran. */
+export interface RunStatesIndex {
+  readonly slices: readonly (ArtifactRef | null)[];
+}
+
+/** What a partitioned run hands to its next execution (`version: 3`). */
+export interface CarriedPartitionedRun {
+  readonly version: 3;
+  readonly plan: RunPlan;
+  /** Finished slices by index. */
+  readonly done: Readonly<Record<string, SliceOutcome>>;
+  readonly startedAt: number;
+  readonly continuations: number;
 }
 
 export interface ReusedTask {
@@ -239,6 +320,13 @@ export interface HeldPlacements {
 
 export const placementDecidedSignal =
   defineSignal<[{ readonly taskId: string; readonly decision: PlacementDecision }]>('placementDecided');
+export interface TaskPlacementDecision {
+  readonly taskId: string;
+  readonly decision: PlacementDecision;
+}
+/** The decisions of one service event for one run, sent to runs that asked with `requestPlacements`. */
+export const placementsDecidedSignal =
+  defineSignal<[{ readonly decisions: readonly TaskPlacementDecision[] }]>('placementsDecided');
 export const runStateQuery = defineQuery<RunState>('runState');
 /** From the cluster service: give the node back (the task is re-queued) so a critical task can run. */
 export const preemptTaskSignal =

@@ -1,6 +1,7 @@
 /**
- * One workflow per pipeline run (Meson-style). Runs started by this code carry the `gantry-run-dataflow`
- * marker and run run/dataflow-run.ts (data between tasks, foreach, trigger rules, `when`, caching,
+ * One workflow per pipeline run (Meson-style). Runs started by this code pass their pipeline by digest
+ * (run/stored-run.ts: one workflow, or slices of a partitioned run). Runs with an inline spec that carry
+ * the `gantry-run-dataflow` marker run run/dataflow-run.ts (data between tasks, foreach, trigger rules, `when`, caching,
  * sub-pipelines). Histories without it replay through the frozen run/legacy-run.ts, and so does a legacy
  * run's later execution (its carried state has no `version`).
  */
@@ -9,14 +10,18 @@ import { runIdFromWorkflowId } from '../common/names.js';
 import type { RunPipelineInput, RunState } from './definitions.js';
 import { runDataflow } from './run/dataflow-run.js';
 import { legacyRunPipeline } from './run/legacy-run.js';
+import { runStoredPipeline } from './run/stored-run.js';
 
 export const DATAFLOW_RUN_PATCH = 'gantry-run-dataflow';
 
 export async function runPipeline(given: RunPipelineInput): Promise<RunState> {
   const input = resolveRunInput(given);
+  // Runs of newer code pass their pipeline by digest; only they can be sliced or partitioned.
+  if (input.spec === undefined) return runStoredPipeline(input);
   const isDataflow = patched(DATAFLOW_RUN_PATCH);
   const isLegacyCarried = input.carried !== undefined && !('version' in input.carried);
-  return isDataflow && !isLegacyCarried ? runDataflow(input) : legacyRunPipeline(input);
+  const inline = { ...input, spec: input.spec };
+  return isDataflow && !isLegacyCarried ? runDataflow(input, input.spec) : legacyRunPipeline(inline);
 }
 
 /**

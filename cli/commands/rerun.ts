@@ -4,6 +4,8 @@
  * Watched and reported like `gantry run`.
  */
 import type { GantryConfig } from '../../engine/config.js';
+import { withPartitionedTasks } from '../../engine/partitioned-state.js';
+import { configStore } from '../../engine/stored-spec.js';
 import { fetchRunInput, scheduledTimeOf, selectReuse, upstreamOf } from '../../engine/rerun.js';
 import { findRun, startRun, waitForRun } from '../../engine/runs.js';
 import { parsePipeline } from '../../pipeline/parse.js';
@@ -30,7 +32,10 @@ export async function rerunCommand(
     const handle = await findRun(client, run);
     const { status } = await handle.describe();
     if (status.name === 'RUNNING') throw new RunStillOpenError(run);
-    const [input, finalState] = await Promise.all([fetchRunInput(client, handle), waitForRun(handle)]);
+    const store = configStore(config);
+    const [input, ended] = await Promise.all([fetchRunInput(client, handle, store), waitForRun(handle)]);
+    // A partitioned run's task states are in the store, one document per slice.
+    const finalState = await withPartitionedTasks(ended, store, Infinity);
     const { spec } = input;
     if (options.from !== undefined && !spec.tasks.some((t) => t.id === options.from)) {
       throw new UnknownTaskError(

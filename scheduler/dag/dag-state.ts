@@ -103,11 +103,15 @@ export function createDagState(spec: { readonly tasks: readonly DagTaskInput[] }
   return state;
 }
 
-/** Marks every ready task running and returns their ids in declaration order. */
-export function takeReady(state: DagState): string[] {
-  const taken = [...state.ready].sort(byIndex(state));
+/**
+ * Marks ready tasks running and returns their ids in declaration order: all of them, or the first `limit`
+ * (a run's cap on tasks in flight); the rest stay ready for a later call.
+ */
+export function takeReady(state: DagState, limit = Infinity): string[] {
+  const sorted = [...state.ready].sort(byIndex(state));
+  const taken = sorted.slice(0, Math.max(0, limit));
   for (const id of taken) taskState(state, id).status = TaskStatus.Running;
-  state.ready = [];
+  state.ready = sorted.slice(taken.length);
   return taken;
 }
 
@@ -144,6 +148,18 @@ export function completeTask(state: DagState, id: string, outcome: TaskOutcome):
   }
   const order = byIndex(state);
   return { ready: ready.sort(order), skipped: skipped.sort((a, b) => order(a.id, b.id)) };
+}
+
+/**
+ * Records the outcome of a task that ran elsewhere: one of another slice of a partitioned run, present in
+ * this slice's DAG as a root so its dependents count its outcome. It must be ready (a root nobody took).
+ */
+export function completeExternal(state: DagState, id: string, outcome: TaskOutcome): CompletionEffects {
+  const task = taskState(state, id);
+  if (task.status !== TaskStatus.Ready) throw new IllegalTaskTransitionError(id, task.status, outcome);
+  state.ready = state.ready.filter((readyId) => readyId !== id);
+  task.status = TaskStatus.Running;
+  return completeTask(state, id, outcome);
 }
 
 /**

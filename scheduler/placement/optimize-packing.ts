@@ -2,9 +2,11 @@
  * Improvement phase: the nodes this iteration opened (empty before it) whose tasks are unconstrained are
  * re-packed per node shape by the identical-bin packer, and the result is kept only if it uses fewer nodes.
  * Guarantees feasibility (the packer never overfills) and determinism (seeded). Bounded by the packer's
- * iteration budget and the caller's clock.
+ * iteration budget and the caller's clock. In `offline` mode (`npm run pack`, never the cluster service) each
+ * shape gets an equal share of what is left of the clock and the offline packer (offline-packer.ts).
  */
 import { compareIds, type ClusterState } from './cluster-state.js';
+import { packOffline } from './offline-packer.js';
 import type { PreparedTask } from './placement.js';
 import { packIdenticalBins, reduceBins, type VectorPackResult } from './vector-packer.js';
 
@@ -13,6 +15,8 @@ export interface OptimizeSettings {
   readonly seed: number;
   readonly clock: (() => number) | undefined;
   readonly deadline: number | undefined;
+  /** `offline`: the caller waits for its whole budget (needs `clock` and `deadline`); default `service`. */
+  readonly mode?: 'service' | 'offline';
 }
 
 // Best-fit decreasing from scratch is O(n·bins) and not clock-bounded, but it packs tighter than the greedy
@@ -45,7 +49,8 @@ export function optimizePacking(
     entry.items.push(i);
   }
   let hasMoved = false;
-  for (const [, entry] of [...byShape].sort(([a], [b]) => compareIds(a, b))) {
+  const shapes = [...byShape].sort(([a], [b]) => compareIds(a, b));
+  for (const [shapeIndex, [, entry]] of shapes.entries()) {
     const nodes = [...new Set(entry.items.map((i) => nodeOf[i]!))].sort((a, b) => a - b);
     if (nodes.length < 2) continue;
     const first = nodes[0]!;
@@ -67,14 +72,27 @@ export function optimizePacking(
         : {}),
     };
     let result: VectorPackResult | undefined;
-    if (used.length === 1 || entry.items.length <= FULL_REPACK_LIMIT) {
+    // The packing as it stands, bins numbered by node order.
+    const current = (): Int32Array => {
+      const binOfNode = new Map(nodes.map((j, b) => [j, b]));
+      return Int32Array.from(entry.items, (i) => binOfNode.get(nodeOf[i]!)!);
+    };
+    const { clock, deadline } = settings;
+    const isOffline = settings.mode === 'offline' && clock !== undefined && deadline !== undefined;
+    if (isOffline) {
+      const share = Math.max(0, deadline - clock()) / (shapes.length - shapeIndex);
+      result = packOffline(sizes, capacity, current(), {
+        seed: settings.seed,
+        maxIterations: settings.maxIterations,
+        clock,
+        deadline: clock() + share,
+      });
+    } else if (used.length === 1 || entry.items.length <= FULL_REPACK_LIMIT) {
       result = packIdenticalBins(sizes, capacity, options);
     }
-    const canSearch = settings.maxIterations > 0;
+    const canSearch = settings.maxIterations > 0 && !isOffline;
     if (canSearch && (!result || (result.bins >= nodes.length && !result.isProvenOptimal))) {
-      const binOfNode = new Map(nodes.map((j, b) => [j, b]));
-      const current = Int32Array.from(entry.items, (i) => binOfNode.get(nodeOf[i]!)!);
-      const reduced = reduceBins(sizes, capacity, current, options);
+      const reduced = reduceBins(sizes, capacity, current(), options);
       if (!result || reduced.bins < result.bins) result = reduced;
     }
     if (!result || result.bins >= nodes.length) continue;

@@ -85,6 +85,30 @@ function formatPath(path: readonly PropertyKey[]): string {
   );
 }
 
+/**
+ * The `pack` command's improvement budget when `--optimize-ms` is not given; the bench's packing figures use it,
+ * so the README quotes what a user gets by default.
+ */
+export const PACK_DEFAULT_OPTIMIZE_MS = 1000;
+// The greedy pass always runs to the end; this only guards against a runaway iteration.
+const ITERATION_GUARD_MS = 60_000;
+
+/**
+ * The schedule options `pack` runs with: the greedy pass, then `optimizeMillis` of improvement (0: none) by the
+ * offline packer, or by the cluster service's own improvement phase with `mode: 'service'`.
+ */
+export function packScheduleOptions(
+  optimizeMillis: number,
+  clock: () => number,
+  mode: 'offline' | 'service' = 'offline',
+): ScheduleOptions {
+  return {
+    clock,
+    timeBudgetMillis: ITERATION_GUARD_MS,
+    optimize: optimizeMillis === 0 ? false : { budgetMillis: optimizeMillis, mode },
+  };
+}
+
 export function toScheduleInput(problem: PackProblem, options: ScheduleOptions = {}): ScheduleInput {
   return {
     nodes: problem.nodes.map((node) => ({

@@ -30,6 +30,8 @@ const DEFAULT_OPTIMIZE_ITERATIONS = 5_000;
 // generated tasks: 4,122 nodes greedy, 4,034 re-packed, the same with or without the search) and the search only
 // costs time. An explicit `optimize.maxIterations` still turns it on.
 const LARGE_BATCH_TASKS = 5_000;
+// In offline mode the clock, not a count, ends the search.
+const OFFLINE_ITERATIONS = Number.MAX_SAFE_INTEGER;
 
 export function schedule(input: ScheduleInput): ScheduleResult {
   const options = input.options ?? {};
@@ -88,13 +90,19 @@ export function schedule(input: ScheduleInput): ScheduleResult {
   }
   let hasMoved = false;
   if (options.optimize !== false && !isOutOfTime) {
+    const isOffline = options.optimize?.mode === 'offline';
     hasMoved = optimizePacking(state, tasks, nodeOf, wasEmpty, {
       maxIterations:
         options.optimize?.maxIterations ??
-        (tasks.length >= LARGE_BATCH_TASKS ? 0 : DEFAULT_OPTIMIZE_ITERATIONS),
+        (isOffline
+          ? OFFLINE_ITERATIONS
+          : tasks.length >= LARGE_BATCH_TASKS
+            ? 0
+            : DEFAULT_OPTIMIZE_ITERATIONS),
       seed: options.optimize?.seed ?? 1,
       clock,
       deadline: optimizeDeadline(clock, deadline, options.optimize?.budgetMillis),
+      ...(isOffline ? { mode: 'offline' as const } : {}),
     });
   }
   if (pinning && hasMoved) {

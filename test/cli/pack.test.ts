@@ -23,7 +23,8 @@ async function pack(file: string, ...flags: string[]) {
   return run(process.execPath, ['--import', 'tsx', PACK, file, ...flags], { encoding: 'utf8' });
 }
 
-describe('npm run pack', () => {
+// Each case starts tsx processes: seconds each on a busy 2-core machine.
+describe('npm run pack', { timeout: 30_000 }, () => {
   let dir: string;
   let file: string;
 
@@ -52,11 +53,23 @@ describe('npm run pack', () => {
     const answer = JSON.parse(stdout) as Answer;
     expect(answer.warmMillis).toHaveLength(3);
     expect(answer.isDeterministic).toBe(true);
-    // Each run takes well under 150 ms here (the optimizer's budget is 30 ms), so time, not the count, ends
-    // the warm-up: at least two runs, and enough of them to have spent 150 ms.
+    // Each run takes well under 150 ms here (the greedy packing already meets the lower bound, so the offline
+    // packer stops at once), so time, not the count, ends the warm-up: at least two runs, and enough of them to
+    // have spent 150 ms.
     const longest = Math.max(answer.coldMillis, ...answer.warmMillis);
     expect(answer.warmupRuns).toBeGreaterThanOrEqual(Math.max(2, Math.floor(150 / (longest + 5))));
     expect(answer.millis).toBe([...answer.warmMillis].sort((a, b) => a - b)[1]);
+  });
+
+  it('runs the cluster service improvement phase with --mode service, the same packing every time', async () => {
+    const { stdout } = await pack(file, '--mode', 'service', '--optimize-ms', '30', '--runs', '2');
+    const answer = JSON.parse(stdout) as Answer;
+    expect(answer.nodesUsed).toBe(3);
+    expect(answer.isDeterministic).toBe(true);
+    await expect(pack(file, '--mode', 'fast')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--mode: expected offline or service, got fast'),
+    });
   });
 
   it('rejects a malformed flag or problem with exit code 2 and a message naming the place', async () => {

@@ -111,10 +111,17 @@ interface TaskProblems {
 const exitedAt = new Map<string, number>();
 const identityOf = (pid: number | undefined) => `${String(pid)}@${os.hostname()}`;
 
-/** A task started by a worker process in the last seconds before it exited. */
+// Temporal's default workflow task time-out, which the run and service workflows keep.
+const WORKFLOW_TASK_TIMEOUT_MS = 10_000;
+
+/**
+ * A task started by a worker process that exited before the task's time-out could elapse: the exit, not
+ * the workflow code, is why it timed out. (A fixed 5 s window misjudged a loaded CI machine, where a
+ * worker may take longer than that to exit after SIGTERM.)
+ */
 function isLostAtShutdown(identity: string, startedAt: number): boolean {
   const exit = exitedAt.get(identity);
-  return exit !== undefined && startedAt <= exit && exit - startedAt < 5_000;
+  return exit !== undefined && startedAt <= exit && exit - startedAt < WORKFLOW_TASK_TIMEOUT_MS;
 }
 
 /** Sorts one execution's workflow task failures and time-outs into what is a bug and what is routine. */
@@ -146,7 +153,10 @@ async function taskProblems(client: Client, workflowId: string, runId: string): 
     )
       lostAtShutdown += 1;
     else if (timedOut)
-      real.push(`${workflowId} event ${String(e.eventId)}: timed out (${String(timedOut.timeoutType)})`);
+      real.push(
+        `${workflowId} event ${String(e.eventId)}: timed out (${String(timedOut.timeoutType)}), ` +
+          `started by ${startedBy || '?'} (exited ${String((exitedAt.get(startedBy) ?? NaN) - startedAt)} ms after)`,
+      );
   }
   return { real, refusedHandOvers, stickyTimeouts, lostAtShutdown };
 }

@@ -18,6 +18,8 @@ import {
   shTask,
   waitFor,
 } from '../integration/harness.js';
+import { placementBatchesScenario } from './batches-scenario.js';
+import { partitionedRunScenario } from './partitioned-scenario.js';
 import { pipelineTriggersScenario } from './trigger-scenario.js';
 import { offPeakWindowsScenario } from './window-scenario.js';
 
@@ -351,4 +353,6 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   offPeakWindowsScenario,
   pipelineTriggersScenario,
+  placementBatchesScenario,
+  partitionedRunScenario,
 ];

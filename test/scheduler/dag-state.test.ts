@@ -4,6 +4,7 @@ import { parsePipeline } from '../../pipeline/parse.js';
 import type { PipelineSpec } from '../../pipeline/schema.js';
 import {
   cancelDag,
+  completeExternal,
   completeTask,
   createDagState,
   dagOutcome,
@@ -99,6 +100,34 @@ describe('takeReady', () => {
     completeTask(state, 'b', 'succeeded');
     completeTask(state, 'a', 'succeeded');
     expect(takeReady(state)).toEqual(['late', 'early']);
+  });
+});
+
+describe('takeReady with a limit (a run\'s cap on tasks in flight)', () => {
+  it('takes the first tasks in declaration order and leaves the rest ready for later', () => {
+    const state = createDagState(makeSpec({ a: [], b: [], c: [], d: ['a'] }));
+    expect(takeReady(state, 2)).toEqual(['a', 'b']);
+    expect(statuses(state)).toEqual({ a: 'running', b: 'running', c: 'ready', d: 'pending' });
+    completeTask(state, 'a', 'succeeded');
+    expect(takeReady(state, 1)).toEqual(['c']);
+    expect(takeReady(state, 0)).toEqual([]);
+    expect(takeReady(state)).toEqual(['d']);
+  });
+});
+
+describe('completeExternal (a task of an earlier slice of a partitioned run)', () => {
+  it('feeds its outcome to its dependents without being taken', () => {
+    const state = createDagState(makeSpec({ up: [], ok: ['up'], other: [] }));
+    expect(completeExternal(state, 'up', 'failed')).toEqual({
+      ready: [],
+      skipped: [{ id: 'ok', because: { kind: 'trigger', upstream: 'up', rule: 'allSucceeded' } }],
+    });
+    expect(takeReady(state)).toEqual(['other']);
+  });
+
+  it('refuses a task that is not a ready root', () => {
+    const state = createDagState(makeSpec({ up: [], down: ['up'] }));
+    expect(() => completeExternal(state, 'down', 'succeeded')).toThrow(IllegalTaskTransitionError);
   });
 });
 

@@ -22,13 +22,16 @@ import { schedule } from '../../scheduler/placement/schedule.js';
 import type { ScalingAdvice } from '../../scheduler/placement/types.js';
 import {
   type PlacementDecision,
+  type PlacementRequest,
   clusterSnapshotQuery,
   configureClusterUpdate,
   placementDecidedSignal,
   preemptTaskSignal,
   releasePlacementSignal,
+  releasePlacementsSignal,
   releaseRunSignal,
   requestPlacementSignal,
+  requestPlacementsSignal,
 } from '../definitions.js';
 import {
   type ClusterServiceInput,
@@ -57,19 +60,24 @@ export async function legacyClusterService(input: ClusterServiceInput): Promise<
   const isKnown = (key: string) =>
     pending.some((p) => p.key === key) || allocations.some((a) => a.taskId === key);
 
-  setHandler(requestPlacementSignal, (request) => {
+  function enqueue(request: PlacementRequest): void {
     if (isKnown(request.key)) return;
     pending.push({ ...request, enqueuedAt: Date.now() });
     reasons.set(request.key, 'waiting for the next scheduling iteration');
     isDirty = true;
-  });
-  setHandler(releasePlacementSignal, ({ key }) => {
+  }
+  function free(key: string): void {
     allocations = allocations.filter((a) => a.taskId !== key);
     evicting.delete(key);
     pending = pending.filter((p) => p.key !== key);
     reasons.delete(key);
     isDirty = true;
-  });
+  }
+  setHandler(requestPlacementSignal, enqueue);
+  setHandler(releasePlacementSignal, ({ key }) => free(key));
+  // Batches from runs of newer code until this execution hands over; answered one by one, which runs take.
+  setHandler(requestPlacementsSignal, ({ requests }) => requests.forEach(enqueue));
+  setHandler(releasePlacementsSignal, ({ keys }) => keys.forEach(free));
   setHandler(releaseRunSignal, ({ runWorkflowId }) => {
     for (const a of allocations) if (a.runWorkflowId === runWorkflowId) evicting.delete(a.taskId);
     allocations = allocations.filter((a) => a.runWorkflowId !== runWorkflowId);

@@ -17,6 +17,8 @@ export interface OwnedAllocation extends Allocation {
 
 export interface PendingRequest extends PlacementRequest {
   readonly enqueuedAt: number;
+  /** Came in a `requestPlacements` batch: its decision goes back in a `placementsDecided` one. */
+  readonly isBatched?: boolean;
 }
 
 export interface ClusterServiceInput {

@@ -3,12 +3,17 @@
  * decision signal, release the reservation, take preemptions. Used by runs and foreach slices alike.
  * Signals to a service that is gone are sent again after a growing pause, until the next gantry command
  * has restarted it from what the open workflows hold (heldPlacements), where a repeat is a no-op.
+ *
+ * Workflows of the placement-batches patch send the requests and the releases of one activation in one
+ * signal each (workflows/placement-batches.ts); older executions keep one signal per task when replayed.
+ * The service answers each request the way it came, so both decision signals are taken here.
  */
 import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   setHandler,
   sleep,
   workflowInfo,
@@ -19,11 +24,15 @@ import {
   type PlacementRequest,
   heldPlacementsQuery,
   placementDecidedSignal,
+  placementsDecidedSignal,
   preemptTaskSignal,
   releasePlacementSignal,
+  releasePlacementsSignal,
   releaseRunSignal,
   requestPlacementSignal,
+  requestPlacementsSignal,
 } from '../definitions.js';
+import { RUN_PLACEMENT_BATCHES_PATCH, createCoalescer } from '../placement-batches.js';
 import { EVENTS_PER_SIGNAL_RETRY, type HistoryBudget } from './history-budget.js';
 
 const SIGNAL_RETRY_FIRST_MS = 1_000;
@@ -61,6 +70,9 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
   const releases = new Map<string, Promise<void>>();
 
   setHandler(placementDecidedSignal, ({ taskId, decision }) => void decisions.set(taskId, decision));
+  setHandler(placementsDecidedSignal, (batch) => {
+    for (const { taskId, decision } of batch.decisions) decisions.set(taskId, decision);
+  });
   setHandler(preemptTaskSignal, ({ taskId, reason }) => {
     const scope = scopes.get(taskId);
     if (!scope) return;
@@ -98,6 +110,20 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
     }
   }
 
+  // Called once, when the link opens: every signal of this execution then follows one protocol.
+  const isBatched = patched(RUN_PLACEMENT_BATCHES_PATCH);
+  // Sent whatever becomes of the task that asked first: each waits for its own decision, cancellably.
+  const requestBatches = createCoalescer<PlacementRequest>((requests) =>
+    CancellationScope.nonCancellable(() =>
+      sendUntilDelivered(() => cluster.signal(requestPlacementsSignal, { requests })),
+    ),
+  );
+  const releaseBatches = createCoalescer<string>((keys) =>
+    CancellationScope.nonCancellable(() =>
+      sendUntilDelivered(() => cluster.signal(releasePlacementsSignal, { keys })),
+    ),
+  );
+
   return {
     async place(request) {
       // A re-queued task's release must reach the service first: a request for a key it still holds is a
@@ -107,7 +133,8 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       decisions.delete(request.taskId);
       // Held from before the signal: a service rebuilt meanwhile ignores the duplicate if both arrive.
       held.set(request.taskId, request);
-      await sendUntilDelivered(() => cluster.signal(requestPlacementSignal, request));
+      if (isBatched) void requestBatches.add(request);
+      else await sendUntilDelivered(() => cluster.signal(requestPlacementSignal, request));
       await condition(() => decisions.has(request.taskId));
       const decision = decisions.get(request.taskId)!;
       // The service forgets a request it rejects, and no release is sent for it.
@@ -118,9 +145,11 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       // Given back before the signal goes: a service rebuilt after it was sent must not count it.
       held.delete(taskId);
       startedAt.delete(taskId);
-      const sent = CancellationScope.nonCancellable(() =>
-        sendUntilDelivered(() => cluster.signal(releasePlacementSignal, { key })),
-      );
+      const sent = isBatched
+        ? releaseBatches.add(key)
+        : CancellationScope.nonCancellable(() =>
+            sendUntilDelivered(() => cluster.signal(releasePlacementSignal, { key })),
+          );
       releases.set(taskId, sent);
       void sent.finally(() => {
         if (releases.get(taskId) === sent) releases.delete(taskId);

@@ -13,6 +13,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -21,10 +22,12 @@ import {
 import type { GantryActivities } from '../../activities/index.js';
 import { FailureType } from '../../common/failure-types.js';
 import { SearchAttribute } from '../../common/names.js';
-import type { TaskSpec } from '../../pipeline/schema.js';
+import type { PipelineSpec, TaskSpec } from '../../pipeline/schema.js';
 import { compileWhen, evaluateWhen } from '../../pipeline/when-expression.js';
 import {
+  type CompletionEffects,
   type TaskOutcome,
+  completeExternal,
   completeTask,
   createDagState,
   isDagFinished,
@@ -35,6 +38,7 @@ import {
   type CarriedDataflowRun,
   type RunOrigin,
   type RunOriginView,
+  type ReusedTask,
   type RunPipelineInput,
   type RunState,
   type RunStatus,
@@ -58,9 +62,10 @@ import {
 import { notifyTriggerRegistry } from './notify-triggers.js';
 import { childRunId, runSubPipelineUnit } from './sub-pipeline-unit.js';
 import { failedOutside } from './task-failure.js';
+import { endSlice } from './slice-end.js';
 
 /** The origin without the upstream's outputs: the run's state is shown and returned, and stays small. */
-function originView(origin: RunOrigin | undefined): RunOriginView | undefined {
+export function originView(origin: RunOrigin | undefined): RunOriginView | undefined {
   if (origin === undefined || !('upstream' in origin) || origin.upstream === undefined) return origin;
   const { runId, pipeline, status } = origin.upstream;
   return { ...origin, upstream: { runId, pipeline, status } };
@@ -71,9 +76,25 @@ function upstreamOf(origin: RunOrigin | undefined): UpstreamRun | undefined {
   return origin?.kind === 'pipeline' || origin?.kind === 'rerun' ? origin.upstream : undefined;
 }
 
-export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
-  const { spec, runId } = input;
+/** Tasks a run keeps in flight at most: Temporal advises at most ~500 pending activities per workflow. */
+export const MAX_TASKS_IN_FLIGHT = 200;
+/** Patch id: runs cap the tasks they keep in flight (runs of older code started every ready task). */
+export const INFLIGHT_CAP_PATCH = 'gantry-run-inflight-cap';
+
+/**
+ * Runs `spec` for `input` (which may hold only its digest: continue-as-new hands `input` on unchanged). For
+ * a slice of a partitioned run, `external` holds the final states of the earlier slices' tasks it needs.
+ */
+export async function runDataflow(
+  input: RunPipelineInput,
+  spec: PipelineSpec,
+  external: Readonly<Record<string, TaskState>> = {},
+  reuse: Readonly<Record<string, ReusedTask>> | undefined = input.reuse,
+): Promise<RunState> {
+  const { runId, slice } = input;
   const carried = input.carried as CarriedDataflowRun | undefined;
+  const inFlightCap = patched(INFLIGHT_CAP_PATCH) ? (input.maxInFlight ?? MAX_TASKS_IN_FLIGHT) : Infinity;
+  const externalIds = new Set(Object.keys(external));
   const taskById = new Map(spec.tasks.map((t) => [t.id, t]));
   const { workflowId, taskQueue } = workflowInfo();
   const budget = new HistoryBudget(input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS);
@@ -85,7 +106,10 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   const tasks = new Map<string, TaskState>(
     carried
       ? Object.entries(carried.tasks)
-      : spec.tasks.map((t) => [t.id, { status: 'pending', attempts: 0, exitCode: null, node: null }]),
+      : spec.tasks.map((t) => [
+          t.id,
+          external[t.id] ?? { status: 'pending', attempts: 0, exitCode: null, node: null },
+        ]),
   );
   const continuations = carried?.continuations ?? 0;
   const nodeQueues = new Map<string, string>(carried ? Object.entries(carried.nodeQueues) : []);
@@ -95,7 +119,13 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   const origin = originView(input.origin);
   const upstream = upstreamOf(input.origin);
 
-  const details = new ProgressDetails({ noun: 'task', title: `Run \`${runId}\` of **${spec.name}**` }, tasks);
+  const title = slice
+    ? `Slice ${slice.index + 1} of ${slice.of} of run \`${runId}\` of **${spec.name}**`
+    : `Run \`${runId}\` of **${spec.name}**`;
+  const details = new ProgressDetails(
+    { noun: 'task', title },
+    [...tasks].filter(([id]) => !externalIds.has(id)),
+  );
   const update = (id: string, patch: Partial<TaskState>) => {
     const before = tasks.get(id)!;
     const after = { ...before, ...patch };
@@ -115,7 +145,14 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
     ...(origin ? { origin } : {}),
   });
   setHandler(runStateQuery, state);
-  upsertSearchAttributes({ [SearchAttribute.Pipeline]: [spec.name], [SearchAttribute.Status]: ['running'] });
+  // A slice is part of its parent's run, not a run of its own: `gantry list` must not show it.
+  const setStatusAttribute = (value: RunStatus) =>
+    slice ? undefined : upsertSearchAttributes({ [SearchAttribute.Status]: [value] });
+  if (!slice)
+    upsertSearchAttributes({
+      [SearchAttribute.Pipeline]: [spec.name],
+      [SearchAttribute.Status]: ['running'],
+    });
 
   const scope: RenderScope = {
     params: spec.params,
@@ -127,7 +164,11 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   const run = { runId, pipeline: spec.name, clusterWorkflowId: input.clusterWorkflowId, isCacheDisabled };
 
   function finish(task: TaskSpec, outcome: TaskOutcome): void {
-    const effects = completeTask(dag, task.id, outcome);
+    noteSkipped(completeTask(dag, task.id, outcome));
+    launchReady();
+  }
+
+  function noteSkipped(effects: CompletionEffects): void {
     for (const { id, because } of effects.skipped) {
       const rule =
         because.kind === 'trigger' && because.rule !== 'allSucceeded'
@@ -139,8 +180,12 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
           : `skipped: upstream task "${because.upstream}" ${tasks.get(because.upstream)?.status ?? 'ended'}${rule}`;
       update(id, { status: 'skipped', error, finishedAt: Date.now() });
     }
-    launchReady();
   }
+
+  // A slice's external tasks ended in earlier slices: their outcomes free or skip its tasks first.
+  if (!carried)
+    for (const id of spec.tasks.map((t) => t.id).filter((taskId) => externalIds.has(taskId)))
+      noteSkipped(completeExternal(dag, id, external[id]!.status as TaskOutcome));
 
   /** False when the task's `when` is false; throws RenderError when it cannot be evaluated. */
   async function isWanted(task: TaskSpec): Promise<boolean> {
@@ -175,7 +220,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
   }
 
   async function runTask(task: TaskSpec): Promise<void> {
-    const reused = input.reuse?.[task.id];
+    const reused = reuse?.[task.id];
     if (reused) {
       update(task.id, {
         status: 'cached',
@@ -253,7 +298,8 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
             retry: { maximumAttempts: 5 },
             summary: `clean up run ${runId} on node ${node}`,
           })
-            .cleanupRun({ runId, isWorkspaceRemoved: true })
+            // The run's other slices may still use its workspace: the parent removes it at the end.
+            .cleanupRun({ runId, isWorkspaceRemoved: slice === undefined })
             .catch(() => undefined),
         ),
       );
@@ -267,7 +313,7 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
     if (CancellationScope.current().consideredCancelled) return;
     isDraining ||= budget.isExhausted;
     if (isDraining) return;
-    for (const id of takeReady(dag)) {
+    for (const id of takeReady(dag, inFlightCap - inFlight.size)) {
       // Plain state, no command: old histories replay unchanged. The engine bench reads ready → created.
       update(id, { readyAt: Date.now() });
       inFlight.set(
@@ -302,19 +348,22 @@ export async function runDataflow(input: RunPipelineInput): Promise<RunState> {
     for (const [id, task] of tasks)
       if (!isTerminal(task.status)) update(id, { status: 'cancelled', finishedAt });
     await cleanup();
-    upsertSearchAttributes({ [SearchAttribute.Status]: ['cancelled'] });
+    setStatusAttribute('cancelled');
     details.finish(status);
-    if (input.parent === undefined)
+    if (input.parent === undefined && !slice)
       await notifyTriggerRegistry({ runId, pipeline: spec.name, status: 'cancelled', endedAt: finishedAt });
     throw err;
   }
 
   await cleanup();
   finishedAt = Date.now();
-  const failed = [...tasks].filter(([, t]) => t.status === 'failed').map(([id]) => id);
+  const failed = [...tasks]
+    .filter(([id, t]) => t.status === 'failed' && !externalIds.has(id))
+    .map(([id]) => id);
   status = failed.length > 0 ? 'failed' : 'succeeded';
-  upsertSearchAttributes({ [SearchAttribute.Status]: [status] });
+  setStatusAttribute(status);
   details.finish(status);
+  if (slice) return endSlice(state(), tasks, externalIds, nodeQueues, failed);
   if (input.parent === undefined) {
     const ended = failed.length > 0 ? 'failed' : 'succeeded';
     await notifyTriggerRegistry({ runId, pipeline: spec.name, status: ended, endedAt: finishedAt });

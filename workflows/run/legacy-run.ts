@@ -41,7 +41,7 @@ import {
   type HeldPlacement,
   type PlacementDecision,
   type PlacementRequest,
-  type RunPipelineInput,
+  type InlineRunInput,
   type RunState,
   type RunStatus,
   type TaskState,
@@ -77,7 +77,7 @@ const EVENTS_PER_SIGNAL_RETRY = 10;
 const SIGNAL_RETRY_FIRST_MS = 1_000;
 const SIGNAL_RETRY_MAX_MS = 30_000;
 
-export async function legacyRunPipeline(input: RunPipelineInput): Promise<RunState> {
+export async function legacyRunPipeline(input: InlineRunInput): Promise<RunState> {
   const isEventDriven = patched(EVENT_DRIVEN_RUN_PATCH);
   const { spec, runId } = input;
   const carried = input.carried as CarriedRun | undefined;

@@ -1,0 +1,98 @@
+/**
+ * Placement batches on the real stack, on simulated nodes: a wide fan-out asks for its placements, gets
+ * its decisions and gives them back in a handful of signals rather than one per task, and a cluster
+ * service under traffic that never pauses still continues as new.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterWorkflowId } from '../../common/names.js';
+import { clusterSnapshot } from '../../engine/runs.js';
+import type { PipelineInput } from '../../pipeline/schema.js';
+import { historyCensus } from './history-census.js';
+import { type TestCluster, shTask, startTestCluster, waitFor } from './harness.js';
+
+const WIDTH = 300;
+
+const fanOut = (name: string, width: number): PipelineInput => ({
+  name,
+  tasks: [
+    shTask('root', 'true', { resources: { cpu: 0.1, memoryMiB: 64 } }),
+    ...Array.from({ length: width }, (_, i) =>
+      shTask(`leaf-${i}`, 'true', { resources: { cpu: 0.1, memoryMiB: 64 }, dependsOn: ['root'] }),
+    ),
+  ],
+});
+
+const simulatedNodes = [
+  { id: 's1', cpu: 64, memoryMiB: 65_536, runtime: 'simulated' as const },
+  { id: 's2', cpu: 64, memoryMiB: 65_536, runtime: 'simulated' as const },
+];
+
+describe('placement batches', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster('batches', simulatedNodes);
+  });
+  afterAll(() => cluster?.stop());
+
+  it(`places a ${WIDTH}-task fan-out with far fewer signals than tasks`, async () => {
+    // Every leaf in flight at once, so the leaves become ready, and ask, in one activation.
+    const state = await cluster.run(fanOut('batched-fan-out', WIDTH), { maxInFlight: WIDTH + 1 });
+    expect(state.status).toBe('succeeded');
+    const statuses = Object.values(state.tasks).map((t) => t.status);
+    expect(statuses).toHaveLength(WIDTH + 1);
+    expect(statuses.filter((s) => s !== 'succeeded')).toEqual([]);
+
+    const run = await historyCensus(cluster.client, state.workflowId);
+    // The root asks alone, then the 300 leaves in one batch, each answered in one batch: the nodes hold
+    // every leaf at once.
+    const requests = run.sent['requestPlacements'] ?? 0;
+    expect(requests).toBe(2);
+    expect(run.sent['requestPlacement'] ?? 0).toBe(0);
+    expect(run.received['placementsDecided']).toBe(2);
+    expect(run.received['placementDecided'] ?? 0).toBe(0);
+    // Releases go as the activities' completions arrive, many to an activation; never one signal each.
+    expect(run.sent['releasePlacement'] ?? 0).toBe(0);
+    expect(run.sent['releasePlacements'] ?? 0).toBeGreaterThan(0);
+    expect(run.sent['releasePlacements'] ?? 0).toBeLessThanOrEqual(WIDTH + 1);
+
+    await waitFor('the service to hold nothing of the run', async () => {
+      const snapshot = await clusterSnapshot(cluster.client, cluster.name);
+      return snapshot?.nodes.every((n) => n.allocations.length === 0) ? true : undefined;
+    });
+    const service = await historyCensus(cluster.client, clusterWorkflowId(cluster.name));
+    expect(service.received['requestPlacements']).toBe(requests);
+    expect(service.sent['placementsDecided']).toBe(run.received['placementsDecided']);
+    console.log(
+      `${WIDTH + 1} tasks: run ${run.events} events (${(run.events / (WIDTH + 1)).toFixed(2)} per task), ` +
+        `service ${service.events}; signals run → service ${JSON.stringify(run.sent)}, service → run ${JSON.stringify(service.sent)}`,
+    );
+  }, 300_000);
+});
+
+describe('a batched cluster service under steady traffic', () => {
+  const LANES = 3;
+  const ROUNDS = 4;
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster('batches-steady', simulatedNodes, { clusterMaxHistoryEvents: 150 });
+  });
+  afterAll(() => cluster?.stop());
+
+  it('still continues as new, losing no request', async () => {
+    // Each lane starts its next run as soon as the last ends, so requests never stop arriving.
+    const lane = async (l: number) => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const state = await cluster.run(fanOut(`steady-${l}-${round}`, 40));
+        expect(state.status, `lane ${l} round ${round}`).toBe('succeeded');
+      }
+    };
+    await Promise.all(Array.from({ length: LANES }, (_, l) => lane(l)));
+    const service = await historyCensus(cluster.client, clusterWorkflowId(cluster.name));
+    console.log(`steady traffic: ${service.executions} service executions, ${service.events} events`);
+    // 12 runs of 41 tasks ask in about 24 batches and release in a few dozen more: past 150 events often.
+    expect(service.executions).toBeGreaterThanOrEqual(3);
+    expect(service.received['requestPlacements']).toBeGreaterThanOrEqual(LANES * ROUNDS * 2);
+    const snapshot = await clusterSnapshot(cluster.client, cluster.name);
+    expect(snapshot?.placements).toBe(LANES * ROUNDS * 41);
+  }, 600_000);
+});

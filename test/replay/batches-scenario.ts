@@ -1,0 +1,71 @@
+/**
+ * The replay scenario of placement batches (workflows/placement-batches.ts): runs that ask and give back
+ * in `requestPlacements` / `releasePlacements`, a service that answers in `placementsDecided`, queues
+ * tasks on a full node and decides them from a batch of releases, hands over (maxHistoryEvents 60) with
+ * batched requests carried to its next execution, and a preempted flex task that gives its placement back
+ * and asks again in a batch.
+ */
+import assert from 'node:assert/strict';
+import { Label, clusterWorkflowId } from '../../common/names.js';
+import { waitForRun } from '../../engine/runs.js';
+import type { PipelineInput } from '../../pipeline/schema.js';
+import { historyCensus } from '../integration/history-census.js';
+import { docker, shTask, waitFor } from '../integration/harness.js';
+import type { Scenario } from './scenarios.js';
+
+const fanOut = (name: string): PipelineInput => ({
+  name,
+  tasks: [
+    shTask('root', 'true', { resources: { cpu: 0.25, memoryMiB: 16 } }),
+    ...Array.from({ length: 12 }, (_, i) =>
+      shTask(`leaf-${i}`, 'true', { resources: { cpu: 0.25, memoryMiB: 16 }, dependsOn: ['root'] }),
+    ),
+  ],
+});
+
+export const placementBatchesScenario: Scenario = {
+  name: 'placement-batches',
+  covers:
+    'runs and the service speaking in batches: queueing on a full node, hand-overs with batched requests pending, a preemption re-queued in a batch',
+  nodes: [{ id: 'n1', cpu: 1, memoryMiB: 256 }],
+  options: { clusterMaxHistoryEvents: 60 },
+  minClusterExecutions: 2,
+  async drive(cluster) {
+    // Two runs of a root and 12 leaves on a node that holds 4 at once: leaves queue and are placed as
+    // batches of releases come back.
+    const states = await Promise.all([cluster.run(fanOut('batch-a')), cluster.run(fanOut('batch-b'))]);
+    for (const s of states) assert.equal(s.status, 'succeeded', JSON.stringify(s.tasks));
+
+    const flex = await cluster.start({
+      name: 'batch-flex',
+      tasks: [
+        shTask('batch', 'if [ -f /workspace/mark ]; then exit 0; fi; touch /workspace/mark; sleep 60', {
+          resources: { cpu: 1, memoryMiB: 32 },
+          tier: 'flex',
+        }),
+      ],
+    });
+    await waitFor('the flex container to run', async () =>
+      (await docker.findContainers({ [Label.Run]: flex.runId })).some((c) => c.isRunning) ? true : undefined,
+    );
+    const critical = await cluster.run({
+      name: 'batch-critical',
+      tasks: [shTask('urgent', 'true', { resources: { cpu: 1, memoryMiB: 32 }, tier: 'critical' })],
+    });
+    assert.equal(critical.status, 'succeeded');
+    const preempted = await waitForRun(flex.handle);
+    assert.equal(preempted.status, 'succeeded');
+    assert.equal(preempted.tasks['batch']?.preemptions, 1);
+
+    const runs = [...states.map((s) => s.workflowId), flex.workflowId, critical.workflowId];
+    for (const id of runs) {
+      const census = await historyCensus(cluster.client, id);
+      assert.equal(census.sent['requestPlacement'] ?? 0, 0, `${id} asked one task at a time`);
+      assert.ok((census.sent['requestPlacements'] ?? 0) > 0, `${id} sent no batch`);
+    }
+    const service = await historyCensus(cluster.client, clusterWorkflowId(cluster.name));
+    assert.equal(service.sent['placementDecided'] ?? 0, 0, 'the service answered a batch one by one');
+    assert.ok((service.sent['placementsDecided'] ?? 0) > 0);
+    return runs;
+  },
+};
