@@ -10,7 +10,13 @@ import { defaultClusterSpec } from '../engine/default-cluster.js';
 import { startEmbeddedWorkers } from '../engine/embedded.js';
 import { openClusterService } from '../engine/open-cluster-service.js';
 import { summarizeRunLocally } from '../engine/run-summary.js';
-import { type StartedRun, clusterSnapshot, runState, waitForRun } from '../engine/runs.js';
+import {
+  type StartedRun,
+  clusterSnapshot,
+  runState,
+  waitForRun,
+  withLiveSliceCounts,
+} from '../engine/runs.js';
 import { type HealthNews, watchHealth } from '../engine/watch-health.js';
 import type { RunState } from '../workflows/definitions.js';
 import { ExitCode } from './exit-codes.js';
@@ -35,7 +41,7 @@ async function watch(
     while (!isDone) {
       try {
         const [state, cluster] = await Promise.all([
-          runState(run.handle),
+          runState(run.handle).then((state) => withLiveSliceCounts(run.handle, state)),
           clusterSnapshot(client, config.clusterName),
         ]);
         const prefix = `${run.workflowId}/`;

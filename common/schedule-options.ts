@@ -68,6 +68,12 @@ export interface ScheduleOptions {
         readonly budgetMillis?: number;
         readonly mode?: 'service' | 'offline';
       };
+  /**
+   * Work units (search nodes and candidate checks, under a microsecond each) the improvement phase may spend in
+   * all, in service mode; then it keeps the best packing found so far. A count, never time, so decisions
+   * replay. Default unbounded (only the iteration bound applies).
+   */
+  readonly maxSearchWork?: number;
   readonly groups?: Readonly<Record<string, CapacityGroup>>;
   /** Eru-style pinning: placed tasks get a cpuset (whole cores plus a fragment share). */
   readonly cpuPinning?: boolean;

@@ -22,6 +22,7 @@ import {
   runStateQuery,
 } from '../workflows/definitions.js';
 import type { clusterService, runPipeline } from '../workflows/index.js';
+import { sliceWorkflowId } from '../workflows/run/slice-id.js';
 import type { GantryConfig } from './config.js';
 import { ClusterUpdateRejectedError, RunNotFoundError } from './errors.js';
 import { runStartMetadata } from './run-metadata.js';
@@ -190,6 +191,27 @@ export async function runState(handle: WorkflowHandle<typeof runPipeline>): Prom
  */
 export async function getRunState(handle: WorkflowHandle<typeof runPipeline>): Promise<RunState> {
   const { status } = await handle.describe();
-  if (status.name === 'RUNNING') return handle.query(runStateQuery);
+  if (status.name === 'RUNNING') return withLiveSliceCounts(handle, await handle.query(runStateQuery));
   return waitForRun(handle);
+}
+
+/**
+ * An open partitioned run counts only its finished slices; this adds what its running slices (at most a
+ * few) report now, so progress moves while a slice runs. A slice that does not answer adds nothing.
+ */
+export async function withLiveSliceCounts(handle: WorkflowHandle, state: RunState): Promise<RunState> {
+  const partition = state.partition;
+  if (!partition?.running?.length) return state;
+  const counts: Partial<Record<string, number>> = { ...partition.counts };
+  await Promise.all(
+    partition.running.map(async (index) => {
+      const slice = await handle.client
+        .getHandle(sliceWorkflowId(handle.workflowId, index))
+        .query(runStateQuery)
+        .catch(() => undefined);
+      for (const task of Object.values(slice?.tasks ?? {}))
+        counts[task.status] = (counts[task.status] ?? 0) + 1;
+    }),
+  );
+  return { ...state, partition: { ...partition, counts } };
 }

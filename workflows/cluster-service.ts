@@ -41,6 +41,7 @@ import { type ClusterSpec, toScheduleOptions } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
 import { assignGpus } from '../scheduler/placement/gpu-pinning.js';
 import { schedule } from '../scheduler/placement/schedule.js';
+import { SERVICE_MAX_SEARCH_WORK } from '../scheduler/placement/search-work.js';
 import type { ScalingAdvice } from '../scheduler/placement/types.js';
 import {
   type WindowState,
@@ -96,6 +97,12 @@ export const DECIDE_IN_HANDLERS_PATCH = 'gantry-cluster-decide-in-handlers';
  * declares windows reaches it, so histories recorded without them replay unchanged.
  */
 export const WINDOWS_PATCH = 'gantry-cluster-windows';
+
+/**
+ * Patch id: the placement improvement phase gets a count of work (`maxSearchWork`), so one decision cannot
+ * outlast the workflow-task timeout; executions that started without it keep deciding as they did.
+ */
+export const SEARCH_BUDGET_PATCH = 'gantry-cluster-search-budget';
 
 // Small enough that a replay from scratch (after a worker restart, or a hand-over the server refused
 // because signals arrived during it) takes a fraction of a second; each hand-over carries only the state.
@@ -235,6 +242,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     return assignGpus(node?.capacity['gpu'] ?? 0, held, count);
   }
 
+  let hasSearchBudgetMarker = false;
   /**
    * One scheduling iteration over everything pending, its decisions sent before it returns. Synchronous on
    * purpose: called from handlers, its commands follow the event that triggered it and nothing else.
@@ -250,15 +258,22 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       ? holdOutsideWindows(pending.values(), windows)
       : { offered: pending.values(), held: [] };
     for (const { task, opensAt } of held) reasons.set(task.key, outsideWindowReason(opensAt));
+    const iteration = scheduleInputOf({
+      spec,
+      allocations: allocations.values(),
+      pending: offered,
+      evicting,
+      idleSince,
+      now,
+    });
+    const isBudgeted = patched(SEARCH_BUDGET_PATCH);
+    // The patch's marker: one event, the first time.
+    if (isBudgeted && !hasSearchBudgetMarker) historyBound += 1;
+    hasSearchBudgetMarker ||= isBudgeted;
     const result = schedule(
-      scheduleInputOf({
-        spec,
-        allocations: allocations.values(),
-        pending: offered,
-        evicting,
-        idleSince,
-        now,
-      }),
+      isBudgeted
+        ? { ...iteration, options: { maxSearchWork: SERVICE_MAX_SEARCH_WORK, ...iteration.options } }
+        : iteration,
     );
     scaling = result.scaling;
     // Decisions for batched requests, sent per run once all are taken; single requests are answered alone.

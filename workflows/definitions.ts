@@ -244,6 +244,8 @@ export interface PartitionView {
   readonly slices: number;
   readonly slicesRunning: number;
   readonly slicesDone: number;
+  /** Indexes of the slices running now (at most MAX_SLICES_IN_FLIGHT): viewers query them for live counts. */
+  readonly running?: readonly number[];
   readonly counts: TaskCounts;
   readonly failedTasks: readonly string[];
   /** Which tasks each slice holds (RunPlanDocument). */

@@ -53,7 +53,8 @@ export function writeScaleReport(
       `${s(r.spanMs)} / ${s(r.wallMs)}`,
       mib(r.workerPeakRssBytes),
       mib(r.cliPeakRssBytes),
-      f?.eventsPerTask?.toFixed(1) ?? '–',
+      // Per task done: a run stopped at the time limit wrote the events of the tasks it ran.
+      f && r.tasksDone ? (f.totalEvents / r.tasksDone).toFixed(1) : '–',
       f ? `${f.maxEvents.events}` : '–',
       f ? `${f.executionCount}` : '–',
       f
@@ -67,7 +68,7 @@ export function writeScaleReport(
   });
   const bareRows = [...bare.values()].map((b) =>
     b.run
-      ? `Bare ceiling, ${b.tasks} no-op activities: ${b.run.isTimedOut ? `not finished in ${args.limitMin} min, ` : ''}${b.run.activities} in ${s(b.run.spanMs)} s = ${b.run.activitiesPerSecond.toFixed(1)} activities/s; ${b.run.executions} executions, ${b.run.footprint.eventsPerTask?.toFixed(1) ?? '–'} events per activity, max ${b.run.footprint.maxEvents.events} events in one.`
+      ? `Bare ceiling, ${b.tasks} no-op activities: ${b.run.isTimedOut ? `not finished in ${args.limitMin} min, ` : ''}${b.run.activities} in ${s(b.run.spanMs)} s = ${b.run.activitiesPerSecond.toFixed(1)} activities/s; ${b.run.executions} executions, ${b.run.activities > 0 ? (b.run.footprint.totalEvents / b.run.activities).toFixed(1) : '–'} events per activity, max ${b.run.footprint.maxEvents.events} events in one.`
       : `Bare ceiling, ${b.tasks} no-op activities: failed: ${b.error}`,
   );
   return writeReport({
@@ -83,7 +84,7 @@ export function writeScaleReport(
       'Run span / CLI wall (s)',
       'Worker peak RSS',
       'CLI peak RSS',
-      'Events per task',
+      'Events per task done',
       'Max events in one execution',
       'Executions',
       'Max input / result / failure',

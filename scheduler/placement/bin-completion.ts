@@ -4,15 +4,22 @@
  * IJCAI 2003), plus the large-neighbourhood step that uses it. Each search is bounded by a node budget.
  */
 import { EPSILON, addItem, residual, type SearchState } from './pack-state.js';
+import type { SearchWork } from './search-work.js';
 
 const LOOKAHEAD_ITEMS = 6;
 /**
  * Minimum bin slack with the largest item fixed (MBS', Fleszar and Hindi, EJOR 2002), for one resource:
  * each bin takes the largest remaining item plus the subset of the rest that leaves the least slack, found by a
  * depth-first search bounded by a node budget; an exact fill stops the search. This is what finds the
- * exact-fill triples of Falkenauer's t instances, which best fit misses.
+ * exact-fill triples of Falkenauer's t instances, which best fit misses. Its nodes are charged to `work`; once
+ * that is spent, each remaining bin gets only the first, greedy descent (the packing must still be completed).
  */
-export function fillBinsMinimumSlack(state: SearchState, order: readonly number[], nodeBudget: number): void {
+export function fillBinsMinimumSlack(
+  state: SearchState,
+  order: readonly number[],
+  nodeBudget: number,
+  work?: SearchWork,
+): void {
   const { weight } = state;
   let remaining = [...order];
   while (remaining.length > 0) {
@@ -22,6 +29,8 @@ export function fillBinsMinimumSlack(state: SearchState, order: readonly number[
     let best: number[] = [];
     const chosen: number[] = [];
     let nodes = 0;
+    // The first descent visits at most one node per item, so `rest.length` still lets it finish.
+    const binBudget = work?.isExhausted() ? rest.length : nodeBudget;
     const search = (start: number, slack: number): void => {
       if (slack < bestSlack - EPSILON) {
         bestSlack = slack;
@@ -32,7 +41,7 @@ export function fillBinsMinimumSlack(state: SearchState, order: readonly number[
       for (let i = start; i < rest.length; i++) {
         const size = weight[rest[i]!]!;
         if (size > slack + EPSILON || size === previous) continue;
-        if (++nodes > nodeBudget || bestSlack <= EPSILON) return;
+        if (++nodes > binBudget || bestSlack <= EPSILON) return;
         previous = size;
         chosen.push(i);
         search(i + 1, slack - size);
@@ -40,6 +49,7 @@ export function fillBinsMinimumSlack(state: SearchState, order: readonly number[
       }
     };
     search(0, 1 - weight[first]!);
+    work?.spend(nodes);
     const bin = state.bins.length;
     state.bins.push([]);
     state.load.push([0]);
@@ -63,8 +73,11 @@ export function repackNeighbourhood(
   pool: number[],
   random: () => number,
   isOutOfTime: () => boolean = () => false,
+  work?: SearchWork,
 ): boolean {
   const { dims, size, weight } = state;
+  // Ranking the bins by slack costs O(B log B): a few units per bin.
+  if (work !== undefined && !work.spend(4 * state.bins.length)) return false;
   const bySlack = state.bins
     .map((_, b) => b)
     .sort((a, b) => residual(state, state.load[b]!) - residual(state, state.load[a]!) || a - b);
@@ -84,7 +97,7 @@ export function repackNeighbourhood(
     for (const item of items) total += size[item * dims + d]!;
     if (total > binIds.length + EPSILON) return false;
   }
-  const assignment = completeBins(state, items, binIds.length, NEIGHBOURHOOD_NODE_BUDGET, isOutOfTime);
+  const assignment = completeBins(state, items, binIds.length, NEIGHBOURHOOD_NODE_BUDGET, isOutOfTime, work);
   if (assignment === undefined) return false;
   binIds.forEach((b, k) => {
     state.bins[b] = [];
@@ -97,8 +110,9 @@ export function repackNeighbourhood(
 
 /**
  * Bin completion (Korf, IJCAI 2003) with maximal completions and the waste bound: packs every one of `items`
- * (sorted heaviest first) into `binCount` bins, or gives up after `nodeBudget` search nodes or when
- * `isOutOfTime` says so (asked every CLOCK_CHECK_NODES nodes, so the clock costs nothing measurable).
+ * (sorted heaviest first) into `binCount` bins, or gives up after `nodeBudget` search nodes, when
+ * `isOutOfTime` says so (asked every CLOCK_CHECK_NODES nodes, so the clock costs nothing measurable) or when
+ * `work` is spent. `work` is charged a unit per node plus the items scanned by each O(n) step, so it tracks time.
  */
 export function completeBins(
   state: SearchState,
@@ -106,6 +120,7 @@ export function completeBins(
   binCount: number,
   nodeBudget: number,
   isOutOfTime: () => boolean = () => false,
+  work?: SearchWork,
 ): number[][] | undefined {
   const { dims, size, weight } = state;
   let count = 0;
@@ -113,7 +128,14 @@ export function completeBins(
   // Counts a search node; false once the budget or the clock has run out (and for good after that).
   const visit = (): boolean => {
     if (++count > budget) return false;
-    if ((count & (CLOCK_CHECK_NODES - 1)) === 0 && isOutOfTime()) budget = 0;
+    if (work !== undefined && !work.spend(1)) budget = 0;
+    else if ((count & (CLOCK_CHECK_NODES - 1)) === 0 && isOutOfTime()) budget = 0;
+    return count <= budget;
+  };
+  // The O(n) steps (copying what is left, the maximality check) cost work but are not search nodes.
+  const charge = (units: number): boolean => {
+    if (work === undefined) return true;
+    if (!work.spend(units)) budget = 0;
     return count <= budget;
   };
   const assignment: number[][] = [];
@@ -158,7 +180,7 @@ export function completeBins(
   };
   const solve = (remaining: readonly number[], binsLeft: number): boolean => {
     if (remaining.length === 0) return true;
-    if (binsLeft === 0 || !visit()) return false;
+    if (binsLeft === 0 || !visit() || !charge(remaining.length)) return false;
     const first = remaining[0]!;
     const rest = remaining.slice(1);
     for (let d = 0; d < dims; d++) free[d] = 1 - size[first * dims + d]!;
@@ -183,7 +205,7 @@ export function completeBins(
         if (found) return true;
         if (count > budget) return false;
       }
-      if (extended || !isMaximal(rest, picked, free)) return false;
+      if (extended || !charge(rest.length) || !isMaximal(rest, picked, free)) return false;
       for (let d = 0; d < dims; d++) if (free[d]! > allowance[d]! + EPSILON) return false;
       const taken = new Set(picked);
       for (let d = 0; d < dims; d++) allowance[d] = allowance[d]! - free[d]!;

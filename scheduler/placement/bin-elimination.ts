@@ -6,18 +6,23 @@
  */
 import { repackNeighbourhood } from './bin-completion.js';
 import { EPSILON, addItem, fitsIn, removeItem, residual, type SearchState } from './pack-state.js';
+import type { SearchWork } from './search-work.js';
 
 /**
- * Tries to remove one bin. Returns the iterations spent, or -1 when the budget ran out (the packing is then
- * restored to its state before the attempt).
+ * Tries to remove one bin. Returns the iterations spent, or -1 when the budget, the clock or `work` ran out
+ * (the packing is then restored to its state before the attempt). `work` is charged for the candidates each
+ * step scans, before it scans them.
  */
 export function eliminateOneBin(
   state: SearchState,
   budget: number,
   random: () => number,
   isOutOfTime: () => boolean,
+  work?: SearchWork,
 ): number {
   const { dims, size, weight } = state;
+  // Saving and restoring the packing costs a unit per item and per bin.
+  if (work !== undefined && !work.spend(2 * (weight.length + state.bins.length))) return -1;
   const savedBins = state.bins.map((items) => [...items]);
   const savedLoad = state.load.map((load) => [...load]);
   let lightest = 0;
@@ -34,8 +39,11 @@ export function eliminateOneBin(
   const free = new Float64Array(dims);
   let cursor = 0;
   let stuck = 0;
+  let isOutOfWork = false;
   for (let iteration = 0; iteration < budget; iteration++) {
     if (isOutOfTime()) break;
+    if (work !== undefined && !work.spend(pool.length * state.bins.length)) isOutOfWork = true;
+    if (isOutOfWork) break;
     // 1. Direct insertion, heaviest pool item first, best fit.
     pool.sort((a, b) => weight[b]! - weight[a]! || a - b);
     for (let p = 0; p < pool.length; p++) {
@@ -73,6 +81,10 @@ export function eliminateOneBin(
       for (let x = 0; x < items.length; x++) {
         outs.push([items[x]!]);
         for (let y = x + 1; y < items.length; y++) outs.push([items[x]!, items[y]!]);
+      }
+      if (work !== undefined && !work.spend(outs.length * (1 + (pool.length * (pool.length + 1)) / 2))) {
+        isOutOfWork = true;
+        break;
       }
       for (const out of outs) {
         let outWeight = 0;
@@ -126,10 +138,12 @@ export function eliminateOneBin(
       }
     }
     if (applied) continue;
+    if (isOutOfWork) break;
     // 3. Stuck: every few times, re-pack the pool with the slackest bins and some random ones exactly
     // (a large-neighbourhood step); otherwise kick a random item into the pool, tabu to return for a while.
     stuck += 1;
-    if (stuck % 4 === 0 && repackNeighbourhood(state, pool, random, isOutOfTime)) return iteration + 1;
+    if (stuck % 4 === 0 && repackNeighbourhood(state, pool, random, isOutOfTime, work)) return iteration + 1;
+    if (work?.isExhausted()) break;
     const b = Math.floor(random() * binCount);
     const items = state.bins[b]!;
     if (items.length === 0) continue;

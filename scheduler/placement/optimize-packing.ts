@@ -2,12 +2,14 @@
  * Improvement phase: the nodes this iteration opened (empty before it) whose tasks are unconstrained are
  * re-packed per node shape by the identical-bin packer, and the result is kept only if it uses fewer nodes.
  * Guarantees feasibility (the packer never overfills) and determinism (seeded). Bounded by the packer's
- * iteration budget and the caller's clock. In `offline` mode (`npm run pack`, never the cluster service) each
- * shape gets an equal share of what is left of the clock and the offline packer (offline-packer.ts).
+ * iteration budget, the caller's clock and, when given, one count of work for all shapes (search-work.ts). In
+ * `offline` mode (`npm run pack`, never the cluster service) each shape gets an equal share of what is left of
+ * the clock and the offline packer (offline-packer.ts).
  */
 import { compareIds, type ClusterState } from './cluster-state.js';
 import { packOffline } from './offline-packer.js';
 import type { PreparedTask } from './placement.js';
+import type { SearchWork } from './search-work.js';
 import { packIdenticalBins, reduceBins, type VectorPackResult } from './vector-packer.js';
 
 export interface OptimizeSettings {
@@ -17,6 +19,8 @@ export interface OptimizeSettings {
   readonly deadline: number | undefined;
   /** `offline`: the caller waits for its whole budget (needs `clock` and `deadline`); default `service`. */
   readonly mode?: 'service' | 'offline';
+  /** Service mode only: work units all the shapes' searches share; unbounded when absent. */
+  readonly work?: SearchWork;
 }
 
 // Best-fit decreasing from scratch is O(n·bins) and not clock-bounded, but it packs tighter than the greedy
@@ -70,6 +74,7 @@ export function optimizePacking(
       ...(settings.clock && settings.deadline !== undefined
         ? { clock: settings.clock, deadline: settings.deadline }
         : {}),
+      ...(settings.work ? { work: settings.work } : {}),
     };
     let result: VectorPackResult | undefined;
     // The packing as it stands, bins numbered by node order.

@@ -22,6 +22,7 @@ import {
 } from './placement.js';
 import { choosePreemption } from './preemption.js';
 import { explainUnplaced } from './reasons.js';
+import { createSearchWork } from './search-work.js';
 import type { Allocation, Preemption, ScheduleInput, ScheduleResult, TaskDecision } from './types.js';
 
 const DEFAULT_OPTIMIZE_ITERATIONS = 5_000;
@@ -89,8 +90,11 @@ export function schedule(input: ScheduleInput): ScheduleResult {
     reserveForStarving(state, waiting, input.now, options.starvationSeconds ?? 300, placer);
   }
   let hasMoved = false;
+  const isOffline = options.optimize !== false && options.optimize?.mode === 'offline';
+  // A count, not a clock, so the cluster service can bound the phase and still replay; offline keeps its clock.
+  const work =
+    options.maxSearchWork !== undefined && !isOffline ? createSearchWork(options.maxSearchWork) : undefined;
   if (options.optimize !== false && !isOutOfTime) {
-    const isOffline = options.optimize?.mode === 'offline';
     hasMoved = optimizePacking(state, tasks, nodeOf, wasEmpty, {
       maxIterations:
         options.optimize?.maxIterations ??
@@ -103,6 +107,7 @@ export function schedule(input: ScheduleInput): ScheduleResult {
       clock,
       deadline: optimizeDeadline(clock, deadline, options.optimize?.budgetMillis),
       ...(isOffline ? { mode: 'offline' as const } : {}),
+      ...(work ? { work } : {}),
     });
   }
   if (pinning && hasMoved) {
@@ -148,7 +153,7 @@ export function schedule(input: ScheduleInput): ScheduleResult {
     }
     return { kind: 'unplaced', taskId, ...explainUnplaced(state, context, task, pinning?.ledger) };
   });
-  const result: ScheduleResult = { decisions, preemptions };
+  const result: ScheduleResult = { decisions, preemptions, ...(work ? { searchWork: work.spent } : {}) };
   if (options.nodeGroups) {
     return { ...result, scaling: adviseScaling(input, state, tasks, decisions) };
   }

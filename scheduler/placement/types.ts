@@ -114,4 +114,6 @@ export interface ScheduleResult {
   readonly preemptions: readonly Preemption[];
   /** Present when `options.nodeGroups` is given. */
   readonly scaling?: ScalingAdvice;
+  /** Work units the improvement phase spent; present when `options.maxSearchWork` is given. */
+  readonly searchWork?: number;
 }

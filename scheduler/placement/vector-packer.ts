@@ -5,7 +5,7 @@
  * Method: for one resource, first the exact-fill search when the lower bound forces every bin to be full
  * (exact-fill.ts), then bin completion at the lower bound and MBS' (bin-completion.ts); for several resources,
  * best-fit decreasing (best-fit-decreasing.ts). Then the bin-elimination local search (bin-elimination.ts),
- * bounded by an iteration budget and an optional clock.
+ * bounded by an iteration budget, an optional clock and an optional count of work shared by all the searches.
  */
 import { bestFitDecreasing } from './best-fit-decreasing.js';
 import { eliminateOneBin } from './bin-elimination.js';
@@ -14,6 +14,7 @@ import { completeBins, fillBinsMinimumSlack } from './bin-completion.js';
 import { addItem, compact, normalise, type SearchState } from './pack-state.js';
 import { packExactFill } from './exact-fill.js';
 import { createPrng } from './prng.js';
+import type { SearchWork } from './search-work.js';
 
 const DEFAULT_ITERATIONS = 20_000;
 const MINIMUM_SLACK_NODE_BUDGET = 5_000;
@@ -32,6 +33,8 @@ export interface VectorPackOptions {
   readonly deadline?: number;
   /** A known lower bound; computed (L1/L2) when absent. */
   readonly lowerBound?: number;
+  /** Work units every search of the run draws from (search-work.ts); unbounded when absent. */
+  readonly work?: SearchWork;
 }
 
 export interface VectorPackResult {
@@ -57,14 +60,17 @@ export function packIdenticalBins(
   );
   if (dims === 1) {
     // When the lower bound forces every bin to be exactly full, the exact-fill search first.
-    const { clock, deadline } = options;
+    const { clock, deadline, work } = options;
     const exactDeadline =
       clock && deadline !== undefined ? clock() + (deadline - clock()) * EXACT_FILL_TIME_SHARE : undefined;
     const exactFill = packExactFill(sizes, capacity[0]!, lowerBound, {
       nodeBudget: EXACT_FILL_NODE_BUDGET,
       attempts: EXACT_FILL_ATTEMPTS,
       seed: options.seed ?? 1,
-      isOutOfTime: () => clock !== undefined && exactDeadline !== undefined && clock() > exactDeadline,
+      // Asked before each attempt: charges the attempt's whole node budget up front.
+      isOutOfTime: () =>
+        (clock !== undefined && exactDeadline !== undefined && clock() > exactDeadline) ||
+        (work !== undefined && !work.spend(EXACT_FILL_NODE_BUDGET)),
     });
     if (exactFill !== undefined) {
       for (let b = 0; b < lowerBound; b++) {
@@ -76,7 +82,7 @@ export function packIdenticalBins(
     }
     // Then an exact attempt at the lower bound; when it runs out of budget, MBS' then local search.
     const isPastDeadline = (): boolean => clock !== undefined && deadline !== undefined && clock() > deadline;
-    const exact = completeBins(state, order, lowerBound, EXACT_NODE_BUDGET, isPastDeadline);
+    const exact = completeBins(state, order, lowerBound, EXACT_NODE_BUDGET, isPastDeadline, work);
     if (exact !== undefined) {
       exact.forEach((items, b) => {
         state.bins.push([]);
@@ -85,7 +91,7 @@ export function packIdenticalBins(
       });
       return finish(state, n, lowerBound, options);
     }
-    fillBinsMinimumSlack(state, order, MINIMUM_SLACK_NODE_BUDGET);
+    fillBinsMinimumSlack(state, order, MINIMUM_SLACK_NODE_BUDGET, work);
     return finish(state, n, lowerBound, options);
   }
   const packed = bestFitDecreasing(state.size, state.weight, dims, order);
@@ -134,8 +140,9 @@ function finish(
   const random = createPrng(options.seed ?? 1);
   const isOutOfTime = (): boolean =>
     options.clock !== undefined && options.deadline !== undefined && options.clock() > options.deadline;
-  while (state.bins.length > lowerBound && budget > 0 && !isOutOfTime()) {
-    const spent = eliminateOneBin(state, budget, random, isOutOfTime);
+  const { work } = options;
+  while (state.bins.length > lowerBound && budget > 0 && !isOutOfTime() && !(work?.isExhausted() ?? false)) {
+    const spent = eliminateOneBin(state, budget, random, isOutOfTime, work);
     if (spent < 0) break;
     budget -= spent;
   }

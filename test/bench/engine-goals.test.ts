@@ -100,6 +100,28 @@ describe('engineGoals', () => {
     expect(goals[5]!.figure).toBe('lowest 0.50× (chain 100000); fanout 100000 1.00×, chain 100000 0.50×');
   });
 
+  it('fails the throughput goal on runs stopped at the time limit below half the ceiling', () => {
+    const partial = { kind: 'notFinished', limitMin: 10 };
+    const goals = engineGoals({
+      dag: undefined,
+      airflow: undefined,
+      scale: {
+        results: {
+          scenarios: [
+            scenario('fanout', 10_000, { outcome: partial, tasksPerSecond: 5.7 }),
+            scenario('chain', 10_000, { outcome: partial, tasksPerSecond: 9 }),
+          ],
+          bare: [{ tasks: 10_000, run: { activitiesPerSecond: 23 } }],
+        },
+      },
+    });
+    expect(goals[5]).toMatchObject({
+      status: 'not met',
+      figure:
+        'lowest 0.25× (fanout 10000 (partial)); fanout 10000 (partial) 0.25×, chain 10000 (partial) 0.39×; not finished: fanout 10000, chain 10000',
+    });
+  });
+
   it('takes the middle of an odd count and the mean of the two middles of an even one', () => {
     expect([median([3, 1, 2]), median([4, 1, 3, 2]), median([])]).toEqual([2, 2.5, undefined]);
   });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Label } from '../../common/names.js';
 import { partitionedTaskStates, withPartitionedTasks } from '../../engine/partitioned-state.js';
 import { fetchRunInput, selectReuse } from '../../engine/rerun.js';
-import { runState, waitForRun } from '../../engine/runs.js';
+import { getRunState, runState, waitForRun } from '../../engine/runs.js';
 import { configStore } from '../../engine/stored-spec.js';
 import { buildRunSummary } from '../../engine/run-summary.js';
 import { formatRunSummary } from '../../cli/format.js';
@@ -114,6 +114,12 @@ describe('a partitioned run', () => {
     await waitFor('a slice to run a task', async () => {
       const running = await docker.findContainers({ [Label.Run]: started.runId });
       return running.length > 0 ? true : undefined;
+    });
+    // While it runs, its state counts only ended slices; the viewers' state adds the running ones'.
+    await waitFor('the running slices to report running tasks', async () => {
+      const live = await getRunState(started.handle);
+      expect(live.partition?.running?.length).toBeGreaterThan(0);
+      return (live.partition?.counts.running ?? 0) > 0 ? true : undefined;
     });
     await started.handle.cancel();
     const state = await waitForRun(started.handle);

@@ -351,6 +351,30 @@ export const SCENARIOS: readonly Scenario[] = [
       return [state.workflowId, `${state.workflowId}--each--slice-0`, `${state.workflowId}--each--slice-1`];
     },
   },
+  {
+    name: 'cluster-search-budget',
+    covers:
+      'the cluster service deciding under the gantry-cluster-search-budget patch (maxSearchWork): four tasks heavy in cpu or memory, ready together, on three nodes',
+    nodes: [
+      { id: 'n1', cpu: 1, memoryMiB: 256 },
+      { id: 'n2', cpu: 1, memoryMiB: 256 },
+      { id: 'n3', cpu: 1, memoryMiB: 256 },
+    ],
+    async drive(cluster) {
+      const heavy = [
+        { cpu: 0.7, memoryMiB: 48 },
+        { cpu: 0.2, memoryMiB: 192 },
+        { cpu: 0.6, memoryMiB: 64 },
+        { cpu: 0.3, memoryMiB: 160 },
+      ] as const;
+      const state = await cluster.run({
+        name: 'search-budget',
+        tasks: heavy.map((resources, t) => shTask(`t${t}`, 'true', { resources })),
+      });
+      assertStatus(state, 'succeeded');
+      return [state.workflowId];
+    },
+  },
   offPeakWindowsScenario,
   pipelineTriggersScenario,
   placementBatchesScenario,

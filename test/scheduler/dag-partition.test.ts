@@ -35,7 +35,10 @@ describe('partitionDag', () => {
       maxTasks: 2,
       maxBytes: 1e9,
     });
-    expect(slices.map((s) => s.taskIds)).toEqual([['a', 'x'], ['b', 'c']]);
+    expect(slices.map((s) => s.taskIds)).toEqual([
+      ['a', 'x'],
+      ['b', 'c'],
+    ]);
     expect(slices[1]!.external).toEqual(['a']);
   });
 
@@ -47,10 +50,10 @@ describe('partitionDag', () => {
   });
 
   it('closes a slice before its spec passes maxBytes', () => {
-    const slices = partitionDag(
-      [task('a', [], [], 600), task('b', [], [], 600), task('c', [], [], 300)],
-      { maxTasks: 10, maxBytes: 1_000 },
-    );
+    const slices = partitionDag([task('a', [], [], 600), task('b', [], [], 600), task('c', [], [], 300)], {
+      maxTasks: 10,
+      maxBytes: 1_000,
+    });
     expect(slices.map((s) => s.taskIds)).toEqual([['a'], ['b', 'c']]);
   });
 

@@ -103,7 +103,7 @@ describe('takeReady', () => {
   });
 });
 
-describe('takeReady with a limit (a run\'s cap on tasks in flight)', () => {
+describe("takeReady with a limit (a run's cap on tasks in flight)", () => {
   it('takes the first tasks in declaration order and leaves the rest ready for later', () => {
     const state = createDagState(makeSpec({ a: [], b: [], c: [], d: ['a'] }));
     expect(takeReady(state, 2)).toEqual(['a', 'b']);

@@ -14,12 +14,10 @@ import {
   continueAsNew,
   isCancellation,
   patched,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GantryActivities } from '../../activities/index.js';
 import { FailureType } from '../../common/failure-types.js';
 import { SearchAttribute } from '../../common/names.js';
 import type { PipelineSpec, TaskSpec } from '../../pipeline/schema.js';
@@ -63,6 +61,7 @@ import { notifyTriggerRegistry } from './notify-triggers.js';
 import { childRunId, runSubPipelineUnit } from './sub-pipeline-unit.js';
 import { failedOutside } from './task-failure.js';
 import { endSlice } from './slice-end.js';
+import { cleanupRunOnNodes } from './node-cleanup.js';
 
 /** The origin without the upstream's outputs: the run's state is shown and returned, and stays small. */
 export function originView(origin: RunOrigin | undefined): RunOriginView | undefined {
@@ -138,8 +137,13 @@ export async function runDataflow(
     status,
     startedAt,
     ...(finishedAt !== undefined ? { finishedAt } : {}),
-    tasks: Object.fromEntries(tasks),
-    dependsOn: Object.fromEntries(spec.tasks.map((t) => [t.id, t.dependsOn])),
+    // A slice shows its own tasks: its external ones are counted by the slices that ran them.
+    tasks: Object.fromEntries(
+      externalIds.size > 0 ? [...tasks].filter(([id]) => !externalIds.has(id)) : tasks,
+    ),
+    dependsOn: Object.fromEntries(
+      spec.tasks.filter((t) => !externalIds.has(t.id)).map((t) => [t.id, t.dependsOn]),
+    ),
     ...(continuations > 0 ? { continuations } : {}),
     params: spec.params,
     ...(origin ? { origin } : {}),
@@ -290,19 +294,8 @@ export async function runDataflow(
     await CancellationScope.nonCancellable(async () => {
       await link.drain();
       await link.releaseAll();
-      await Promise.all(
-        [...nodeQueues].map(([node, queue]) =>
-          proxyActivities<GantryActivities>({
-            taskQueue: queue,
-            startToCloseTimeout: '2m',
-            retry: { maximumAttempts: 5 },
-            summary: `clean up run ${runId} on node ${node}`,
-          })
-            // The run's other slices may still use its workspace: the parent removes it at the end.
-            .cleanupRun({ runId, isWorkspaceRemoved: slice === undefined })
-            .catch(() => undefined),
-        ),
-      );
+      // The run's other slices may still use its workspace: the parent removes it at the end.
+      await cleanupRunOnNodes(runId, nodeQueues, slice === undefined);
     });
   }
 
@@ -318,7 +311,13 @@ export async function runDataflow(
       update(id, { readyAt: Date.now() });
       inFlight.set(
         id,
-        runTask(taskById.get(id)!).finally(() => inFlight.delete(id)),
+        runTask(taskById.get(id)!).finally(() => {
+          inFlight.delete(id);
+          // Under a cap, the completions of one activation free slots only here, after their own
+          // launchReady ran: without this, the last of them could end the run with tasks still ready.
+          // Without a cap every ready task was taken already, so this takes nothing (old runs replay).
+          launchReady();
+        }),
       );
     }
   }
@@ -326,6 +325,9 @@ export async function runDataflow(
   try {
     launchReady();
     await condition(() => inFlight.size === 0);
+    if (!isDraining && !isDagFinished(dag) && !CancellationScope.current().consideredCancelled)
+      // Never report a run done with tasks that did not run: fail the workflow task, visibly, instead.
+      throw new Error(`run ${runId}: no task in flight, yet the DAG is not finished`);
     if (isDraining && !isDagFinished(dag)) {
       // Releases first: a closed execution's undelivered signals are lost, and so would the reservations be.
       await link.drain();

@@ -19,7 +19,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GantryActivities } from '../../activities/index.js';
 import type { StoreActivities } from '../../activities/store-activities.js';
 import type { ArtifactRef } from '../../common/data-refs.js';
 import { FailureType } from '../../common/failure-types.js';
@@ -46,12 +45,13 @@ import { originView } from './dataflow-run.js';
 import { notifyTriggerRegistry } from './notify-triggers.js';
 import { ProgressDetails } from './run-details.js';
 import { FAILED_TASKS_SHOWN } from './slice-end.js';
+import { cleanupRunOnNodes } from './node-cleanup.js';
+import { sliceWorkflowId } from './slice-id.js';
+
+export { sliceWorkflowId } from './slice-id.js';
 
 /** Slices a run keeps running at once (each keeps up to its own in-flight cap of tasks). */
 export const MAX_SLICES_IN_FLIGHT = 4;
-
-/** `.` never occurs in a task id, so a slice's id cannot meet a sub-pipeline's (`<run>--<task>`). */
-export const sliceWorkflowId = (runWorkflowId: string, index: number) => `${runWorkflowId}.slice-${index}`;
 
 function addCounts(total: Partial<Record<string, number>>, counts: TaskCounts): void {
   for (const [status, n] of Object.entries(counts)) total[status] = (total[status] ?? 0) + (n ?? 0);
@@ -119,6 +119,7 @@ export async function runPartitioned(
         taskCount: plan.taskCount,
         slices: plan.slices.length,
         slicesRunning: running.size,
+        running: [...running.keys()],
         slicesDone: done.size,
         counts,
         failedTasks,
@@ -191,18 +192,7 @@ export async function runPartitioned(
       const nodeQueues = new Map<string, string>();
       for (const outcome of done.values())
         for (const [node, queue] of Object.entries(outcome.nodeQueues)) nodeQueues.set(node, queue);
-      await Promise.all(
-        [...nodeQueues].map(([node, queue]) =>
-          proxyActivities<GantryActivities>({
-            taskQueue: queue,
-            startToCloseTimeout: '2m',
-            retry: { maximumAttempts: 5 },
-            summary: `clean up run ${runId} on node ${node}`,
-          })
-            .cleanupRun({ runId, isWorkspaceRemoved: true })
-            .catch(() => undefined),
-        ),
-      );
+      await cleanupRunOnNodes(runId, nodeQueues, true);
     });
 
   try {
