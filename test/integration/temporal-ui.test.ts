@@ -138,6 +138,7 @@ describe('a run in the Temporal Web UI', () => {
     const run = await scheduledSummaries(handle);
     expect(run.activities.slice().sort()).toEqual(
       [
+        `open pipeline ${name}`,
         'task prepare on node n1 (gantry/busybox)',
         'task slow on node n1 (gantry/busybox)',
         'task load on node n1 (gantry/busybox)',

@@ -18,11 +18,12 @@ import {
 import { runDataflow } from './dataflow-run.js';
 import { runPartitioned } from './partitioned-run.js';
 
-function planActivities() {
+function planActivities(summary: string) {
   return proxyActivities<RunPlanActivities>({
     taskQueue: workflowInfo().taskQueue,
     startToCloseTimeout: '10m',
     retry: { maximumAttempts: 10 },
+    summary,
   });
 }
 
@@ -42,12 +43,9 @@ export async function runStoredPipeline(input: RunPipelineInput): Promise<RunSta
   const carried = input.carried as CarriedPartitionedRun | undefined;
   if (carried?.version === 3) return runPartitioned(input, carried.plan, carried);
   if (input.slice) {
-    const loaded = await proxyActivities<RunPlanActivities>({
-      taskQueue: workflowInfo().taskQueue,
-      startToCloseTimeout: '10m',
-      retry: { maximumAttempts: 10 },
-      summary: `load slice ${input.slice.index + 1} of ${input.slice.of}`,
-    }).loadSlice({ slice: specRef, upstream: input.slice.upstream });
+    const loaded = await planActivities(
+      `load slice ${input.slice.index + 1} of ${input.slice.of} of run ${input.runId}`,
+    ).loadSlice({ slice: specRef, upstream: input.slice.upstream });
     return runDataflow(
       input,
       loaded.spec as PipelineSpec,
@@ -55,7 +53,7 @@ export async function runStoredPipeline(input: RunPipelineInput): Promise<RunSta
       loaded.reuse as Readonly<Record<string, ReusedTask>> | undefined,
     );
   }
-  const opened = await planActivities().openRunSpec({
+  const opened = await planActivities(`open pipeline ${input.pipeline ?? specRef.digest}`).openRunSpec({
     spec: specRef,
     ...(input.reuseRef === undefined ? {} : { reuse: input.reuseRef }),
     ...(input.maxSliceTasks === undefined ? {} : { maxSliceTasks: input.maxSliceTasks }),
