@@ -27,7 +27,7 @@ describe('a cluster service that ended is restarted from the open runs', () => {
     const run = await cluster.start({
       name: 'recover-run',
       tasks: [
-        shTask('long', 'echo long >> /workspace/trace; sleep 4', { resources: half }),
+        shTask('long', 'echo long >> /workspace/trace; sleep 12', { resources: half }),
         shTask('gate', 'echo gate >> /workspace/trace', { resources: half }),
         shTask('q1', 'echo q1 >> /workspace/trace', { resources: most, dependsOn: ['gate'] }),
         shTask('q2', 'echo q2 >> /workspace/trace', { resources: most, dependsOn: ['gate'] }),
