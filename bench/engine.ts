@@ -15,6 +15,7 @@ import { type GantryRun, startGantryBench } from './lib/gantry-dag.js';
 import type { LayeredDag } from './lib/layered-dag.js';
 import { type RawRun, runRawDockerDag } from './lib/raw-docker-dag.js';
 import { writeReport } from './lib/report.js';
+import { percentile, sortedOf, spread } from './lib/upstream-gaps.js';
 
 const DAG: LayeredDag = { layers: 10, width: 20, cpu: 0.1, memoryMiB: 64 };
 const CONCURRENCY = 20;
@@ -32,18 +33,6 @@ function parsePairs(argv: readonly string[]): number {
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-const sortedOf = (values: readonly number[]) => [...values].sort((a, b) => a - b);
-const spread = (values: readonly number[]) => {
-  const s = sortedOf(values);
-  return { min: s[0]!, median: percentile(s, 50), max: s[s.length - 1]! };
-};
 
 interface Latency {
   readonly p50: number;
