@@ -85,6 +85,7 @@ async function workerProcess(): Promise<{ stop(): Promise<ExitedWorker> }> {
   }
   return {
     async stop() {
+      stopAskedAt.set(identityOf(child.pid), Date.now());
       child.kill('SIGTERM');
       return exited;
     },
@@ -107,21 +108,25 @@ interface TaskProblems {
   readonly lostAtShutdown: number;
 }
 
-// Worker identity (`pid@host`) → when that process exited.
+// Worker identity (`pid@host`) → when that process exited, and when it was asked to stop.
 const exitedAt = new Map<string, number>();
+const stopAskedAt = new Map<string, number>();
 const identityOf = (pid: number | undefined) => `${String(pid)}@${os.hostname()}`;
 
 // Temporal's default workflow task time-out, which the run and service workflows keep.
 const WORKFLOW_TASK_TIMEOUT_MS = 10_000;
 
 /**
- * A task started by a worker process that exited before the task's time-out could elapse: the exit, not
- * the workflow code, is why it timed out. (A fixed 5 s window misjudged a loaded CI machine, where a
- * worker may take longer than that to exit after SIGTERM.)
+ * A task started by a worker process that was told to stop (or exited) before the task's time-out could
+ * elapse: the shutdown, not the workflow code, is why it timed out. The stop request counts rather than
+ * the exit, because a loaded CI machine was seen taking 20 s from SIGTERM to exit. (A fixed 5 s window
+ * after the exit misjudged such machines too.)
  */
 function isLostAtShutdown(identity: string, startedAt: number): boolean {
   const exit = exitedAt.get(identity);
-  return exit !== undefined && startedAt <= exit && exit - startedAt < WORKFLOW_TASK_TIMEOUT_MS;
+  if (exit === undefined || startedAt > exit) return false;
+  const stopping = Math.min(stopAskedAt.get(identity) ?? exit, exit);
+  return stopping - startedAt < WORKFLOW_TASK_TIMEOUT_MS;
 }
 
 /** Sorts one execution's workflow task failures and time-outs into what is a bug and what is routine. */
@@ -155,7 +160,8 @@ async function taskProblems(client: Client, workflowId: string, runId: string): 
     else if (timedOut)
       real.push(
         `${workflowId} event ${String(e.eventId)}: timed out (${String(timedOut.timeoutType)}), ` +
-          `started by ${startedBy || '?'} (exited ${String((exitedAt.get(startedBy) ?? NaN) - startedAt)} ms after)`,
+          `started by ${startedBy || '?'} (asked to stop ${String((stopAskedAt.get(startedBy) ?? NaN) - startedAt)} ms ` +
+          `and exited ${String((exitedAt.get(startedBy) ?? NaN) - startedAt)} ms after)`,
       );
   }
   return { real, refusedHandOvers, stickyTimeouts, lostAtShutdown };
