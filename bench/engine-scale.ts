@@ -10,6 +10,7 @@
  *
  * Usage: tsx bench/engine-scale.ts [--sizes 10000,100000] [--scenarios fanout,chain,foreach]
  *          [--foreach-items 25000] [--limit-min 20] [--concurrency 200] [--chain-width 100] [--no-bare]
+ *          [--keep]   (keep the earlier file's rows for scenarios and ceilings not measured again)
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadavg } from 'node:os';
@@ -18,10 +19,17 @@ import { ensureWorkflowBundle } from '../engine/bundle.js';
 import { loadConfig } from '../engine/config.js';
 import { connectClient } from '../engine/connection.js';
 import { startBareCeiling } from './lib/bare-ceiling.js';
-import { type ScenarioResult, runScenario } from './lib/cli-scenario.js';
+import { runScenario } from './lib/cli-scenario.js';
 import { type Scenario, scenarioTasks } from './lib/scale-pipelines.js';
 import { type ScaleArgs, ScaleArgsError, parseScaleArgs } from './lib/scale-args.js';
-import { type BareRow, outcomeText, rateText, writeScaleReport } from './lib/scale-report.js';
+import {
+  type BareRow,
+  type DatedScenario,
+  keptResults,
+  outcomeText,
+  rateText,
+  writeScaleReport,
+} from './lib/scale-report.js';
 
 /** The continue-as-new point Gantry's own workflows use (workflows/run/history-budget.ts). */
 const BARE_MAX_EVENTS = 10_000;
@@ -54,8 +62,17 @@ async function main(): Promise<void> {
         concurrency: args.concurrency,
         maxEvents: BARE_MAX_EVENTS,
       });
-  const bareRows = new Map<number, BareRow>();
-  const results: ScenarioResult[] = [];
+  const kept = args.isKept
+    ? keptResults(
+        path.join(import.meta.dirname, 'results/engine-scale.json'),
+        plan.map((p) => ({
+          scenario: p.scenario,
+          tasks: scenarioTasks(p.scenario, p.size, args.chainWidth),
+        })),
+      )
+    : { scenarios: [], bare: [] };
+  const bareRows = new Map<number, BareRow>(kept.bare.map((b) => [b.tasks, b]));
+  const results: DatedScenario[] = [...kept.scenarios];
   try {
     for (const { scenario, size } of plan) {
       const tasks = scenarioTasks(scenario, size, args.chainWidth);
@@ -63,8 +80,13 @@ async function main(): Promise<void> {
       if (bare && !bareRows.has(tasks)) {
         log(`bare activities ${tasks}`);
         const row = await bare.run(tasks, args.limitMin * 60_000).then(
-          (run): BareRow => ({ tasks, run, error: undefined }),
-          (err: unknown): BareRow => ({ tasks, run: undefined, error: String(err) }),
+          (run): BareRow => ({ tasks, run, error: undefined, measuredAt: new Date().toISOString() }),
+          (err: unknown): BareRow => ({
+            tasks,
+            run: undefined,
+            error: String(err),
+            measuredAt: new Date().toISOString(),
+          }),
         );
         bareRows.set(tasks, row);
         log(
@@ -75,7 +97,7 @@ async function main(): Promise<void> {
       }
       log(`${scenario} ${size}`);
       const result = await runScenario({ client, scenario, size, ...args, log });
-      results.push(result);
+      results.push({ ...result, measuredAt: new Date().toISOString() });
       // Written after every scenario, so a long bench stopped part-way keeps what it measured.
       writeScaleReport(args, results, bareRows);
       log(`${scenario} ${size}: ${outcomeText(result)}; ${rateText(result)}`);

@@ -7,7 +7,7 @@
 # The whole run is long (part 3 alone can take an hour or more): `--part 3` (or `--part 1,3`, or
 # `--part report`) runs only those; the report always runs last and merges whatever results exist.
 # Each part's own flags pass through to it: --pairs (1); --rounds (2); --sizes, --scenarios,
-# --foreach-items, --limit-min, --concurrency, --chain-width, --no-bare (3).
+# --foreach-items, --limit-min, --concurrency, --chain-width, --no-bare, --keep (3).
 # Brings up Docker + Temporal + the busybox image via scripts/up.sh (reusing what already answers) and
 # stops nothing afterwards: scripts/down.sh stops what up.sh started.
 #   e.g. npm run bench:engine -- --part 3 --sizes 10000 --scenarios fanout,chain --limit-min 15
@@ -27,7 +27,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) airflow_args+=("$1" "${2:?}"); shift 2 ;;
     --sizes | --scenarios | --foreach-items | --limit-min | --concurrency | --chain-width)
       scale_args+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
-    --no-bare) scale_args+=("$1"); shift ;;
+    --no-bare | --keep) scale_args+=("$1"); shift ;;
     *) echo "bench:engine: unknown flag \"$1\" (see scripts/bench-engine.sh)" >&2; exit 2 ;;
   esac
 done

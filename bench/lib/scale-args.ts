@@ -10,6 +10,8 @@ export interface ScaleArgs {
   readonly concurrency: number;
   readonly chainWidth: number;
   readonly isBareSkipped: boolean;
+  /** Keep the earlier results file's scenarios and ceilings that this run does not measure again. */
+  readonly isKept: boolean;
 }
 
 export class ScaleArgsError extends Error {
@@ -28,6 +30,7 @@ const DEFAULTS: ScaleArgs = {
   concurrency: MAX_TASKS_IN_FLIGHT,
   chainWidth: 100,
   isBareSkipped: false,
+  isKept: false,
 };
 
 function positive(flag: string, value: string | undefined, isInteger = true): number {
@@ -75,6 +78,9 @@ export function parseScaleArgs(argv: readonly string[]): ScaleArgs {
       case '--chain-width':
         args = { ...args, chainWidth: positive(flag, value) };
         i++;
+        break;
+      case '--keep':
+        args = { ...args, isKept: true };
         break;
       case '--no-bare':
         args = { ...args, isBareSkipped: true };

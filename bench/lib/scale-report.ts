@@ -1,4 +1,5 @@
 /** The engine scale bench's report: bench/results/engine-scale.{md,json} from its scenarios and ceilings. */
+import { existsSync, readFileSync } from 'node:fs';
 import type { BareCeilingRun } from './bare-ceiling.js';
 import type { ScenarioResult } from './cli-scenario.js';
 import { writeReport } from './report.js';
@@ -12,6 +13,38 @@ export interface BareRow {
   readonly tasks: number;
   readonly run: BareCeilingRun | undefined;
   readonly error: string | undefined;
+  /** ISO time of the measurement: rows kept from an earlier run (`--keep`) carry theirs. */
+  readonly measuredAt?: string;
+}
+
+/** A scenario's result with the time it was measured (rows kept by `--keep` come from earlier runs). */
+export type DatedScenario = ScenarioResult & { readonly measuredAt?: string };
+
+/**
+ * `--keep`: the earlier file's scenarios and ceilings that this run does not measure again, so that a long
+ * scenario (100,000 tasks take most of an hour) need not be rerun to refresh the short ones. Each kept row
+ * shows its own date.
+ */
+export function keptResults(
+  file: string,
+  plan: readonly { scenario: string; tasks: number }[],
+): { scenarios: DatedScenario[]; bare: BareRow[] } {
+  if (!existsSync(file)) return { scenarios: [], bare: [] };
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as {
+    date?: string;
+    results?: { scenarios?: DatedScenario[]; bare?: BareRow[] };
+  };
+  const dated = <T extends { measuredAt?: string }>(row: T): T => ({
+    ...row,
+    measuredAt: row.measuredAt ?? earlier.date,
+  });
+  const tasks = new Set(plan.map((p) => p.tasks));
+  return {
+    scenarios: (earlier.results?.scenarios ?? [])
+      .filter((s) => !plan.some((p) => p.scenario === s.scenario && p.tasks === s.tasks))
+      .map(dated),
+    bare: (earlier.results?.bare ?? []).filter((b) => !tasks.has(b.tasks)).map(dated),
+  };
 }
 
 export function outcomeText(r: ScenarioResult): string {
@@ -31,7 +64,7 @@ export const rateText = (r: ScenarioResult) =>
 /** Writes the results files and returns the markdown. */
 export function writeScaleReport(
   args: ScaleArgs,
-  results: readonly ScenarioResult[],
+  results: readonly DatedScenario[],
   bare: ReadonlyMap<number, BareRow>,
 ): string {
   const s = (ms: number | undefined) => (ms === undefined ? '–' : (ms / 1000).toFixed(1));
@@ -64,11 +97,12 @@ export function writeScaleReport(
         ? `${formatBytes(f.largestPayload?.bytes)}${f.largestPayload ? ` (${f.largestPayload.eventType})` : ''}`
         : '–',
       `${round1(r.loadAverage[0])}→${round1(r.loadAverage[1])}`,
+      r.measuredAt ? r.measuredAt.slice(0, 16).replace('T', ' ') : '–',
     ];
   });
   const bareRows = [...bare.values()].map((b) =>
     b.run
-      ? `Bare ceiling, ${b.tasks} no-op activities: ${b.run.isTimedOut ? `not finished in ${args.limitMin} min, ` : ''}${b.run.activities} in ${s(b.run.spanMs)} s = ${b.run.activitiesPerSecond.toFixed(1)} activities/s; ${b.run.executions} executions, ${b.run.activities > 0 ? (b.run.footprint.totalEvents / b.run.activities).toFixed(1) : '–'} events per activity, max ${b.run.footprint.maxEvents.events} events in one.`
+      ? `Bare ceiling, ${b.tasks} no-op activities${b.measuredAt ? ` (measured ${b.measuredAt.slice(0, 16).replace('T', ' ')} UTC)` : ''}: ${b.run.isTimedOut ? `not finished in ${args.limitMin} min, ` : ''}${b.run.activities} in ${s(b.run.spanMs)} s = ${b.run.activitiesPerSecond.toFixed(1)} activities/s; ${b.run.executions} executions, ${b.run.activities > 0 ? (b.run.footprint.totalEvents / b.run.activities).toFixed(1) : '–'} events per activity, max ${b.run.footprint.maxEvents.events} events in one.`
       : `Bare ceiling, ${b.tasks} no-op activities: failed: ${b.error}`,
   );
   return writeReport({
@@ -90,6 +124,7 @@ export function writeScaleReport(
       'Max input / result / failure',
       'Largest payload anywhere',
       '1-min load (2 cores)',
+      'Measured (UTC)',
     ],
     rows,
     notes: [
