@@ -74,6 +74,7 @@ import {
   clusterSnapshotQuery,
   configureClusterUpdate,
   type PlacementRequest,
+  placementChangesSignal,
   placementDecidedSignal,
   placementsDecidedSignal,
   preemptTaskSignal,
@@ -371,6 +372,16 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     let isNew = false;
     for (const request of requests) isNew = enqueue(request, isBatched) || isNew;
     if (isNew) decide();
+  });
+  // Runs of the placement-changes patch: what one of their workflow tasks gave back, then asked for.
+  setHandler(placementChangesSignal, ({ releases, requests }) => {
+    received();
+    for (const key of releases) free(key);
+    const isBatched = requests.length > 0 && patched(SERVICE_PLACEMENT_BATCHES_PATCH);
+    if (isBatched && !hasBatchMarker) historyBound += 1;
+    hasBatchMarker ||= isBatched;
+    for (const request of requests) enqueue(request, isBatched);
+    decide();
   });
   setHandler(releasePlacementSignal, ({ key }) => {
     received();

@@ -73,6 +73,14 @@ export const requestPlacementsSignal =
 /** Many releases in one signal, by placement key. */
 export const releasePlacementsSignal =
   defineSignal<[{ readonly keys: readonly string[] }]>('releasePlacements');
+/**
+ * Releases, then requests, in one signal (runs of the placement-changes patch): all a run gives back and
+ * asks for in one workflow task. The releases are applied first, so the requests may use what they free.
+ */
+export const placementChangesSignal =
+  defineSignal<[{ readonly releases: readonly string[]; readonly requests: readonly PlacementRequest[] }]>(
+    'placementChanges',
+  );
 /** Replaces the node inventory; rejected if it would drop a node that still holds allocations. */
 export const configureClusterUpdate = defineUpdate<ClusterSnapshot, [ClusterSpec]>('configureCluster');
 export const clusterSnapshotQuery = defineQuery<ClusterSnapshot>('clusterSnapshot');

@@ -1,9 +1,12 @@
 /**
- * The replay scenario of placement batches (workflows/placement-batches.ts): runs that ask and give back
- * in `requestPlacements` / `releasePlacements`, a service that answers in `placementsDecided`, queues
- * tasks on a full node and decides them from a batch of releases, hands over (maxHistoryEvents 60) with
- * batched requests carried to its next execution, and a preempted flex task that gives its placement back
- * and asks again in a batch.
+ * The replay scenarios of placement batches (workflows/placement-batches.ts): runs that ask and give back
+ * in batches, a service that answers in `placementsDecided`, queues tasks on a full node and decides them
+ * from a batch of releases, hands over (maxHistoryEvents 60) with batched requests carried to its next
+ * execution, and a preempted flex task that gives its placement back and asks again in a batch.
+ *
+ * `placement-batches` was recorded by runs of the placement-batches patch alone (`requestPlacements` and
+ * `releasePlacements`); today's runs take the placement-changes patch, so only `placement-changes`
+ * (one `placementChanges` signal per workflow task) can be recorded again.
  */
 import assert from 'node:assert/strict';
 import { Label, clusterWorkflowId } from '../../common/names.js';
@@ -23,49 +26,71 @@ const fanOut = (name: string): PipelineInput => ({
   ],
 });
 
-export const placementBatchesScenario: Scenario = {
-  name: 'placement-batches',
-  covers:
-    'runs and the service speaking in batches: queueing on a full node, hand-overs with batched requests pending, a preemption re-queued in a batch',
-  nodes: [{ id: 'n1', cpu: 1, memoryMiB: 256 }],
-  options: { clusterMaxHistoryEvents: 60 },
-  minClusterExecutions: 2,
-  async drive(cluster) {
-    // Two runs of a root and 12 leaves on a node that holds 4 at once: leaves queue and are placed as
-    // batches of releases come back.
-    const states = await Promise.all([cluster.run(fanOut('batch-a')), cluster.run(fanOut('batch-b'))]);
-    for (const s of states) assert.equal(s.status, 'succeeded', JSON.stringify(s.tasks));
+export const placementBatchesScenario: Scenario = batchesScenario(
+  'placement-batches',
+  'runs and the service speaking in batches: queueing on a full node, hand-overs with batched requests pending, a preemption re-queued in a batch',
+  'requestPlacements',
+);
 
-    const flex = await cluster.start({
-      name: 'batch-flex',
-      tasks: [
-        shTask('batch', 'if [ -f /workspace/mark ]; then exit 0; fi; touch /workspace/mark; sleep 60', {
-          resources: { cpu: 1, memoryMiB: 32 },
-          tier: 'flex',
-        }),
-      ],
-    });
-    await waitFor('the flex container to run', async () =>
-      (await docker.findContainers({ [Label.Run]: flex.runId })).some((c) => c.isRunning) ? true : undefined,
-    );
-    const critical = await cluster.run({
-      name: 'batch-critical',
-      tasks: [shTask('urgent', 'true', { resources: { cpu: 1, memoryMiB: 32 }, tier: 'critical' })],
-    });
-    assert.equal(critical.status, 'succeeded');
-    const preempted = await waitForRun(flex.handle);
-    assert.equal(preempted.status, 'succeeded');
-    assert.equal(preempted.tasks['batch']?.preemptions, 1);
+export const placementChangesScenario: Scenario = batchesScenario(
+  'placement-changes',
+  'runs giving back and asking in one placementChanges signal per workflow task: queueing on a full node, hand-overs with requests pending, a preemption re-queued',
+  'placementChanges',
+);
 
-    const runs = [...states.map((s) => s.workflowId), flex.workflowId, critical.workflowId];
-    for (const id of runs) {
-      const census = await historyCensus(cluster.client, id);
-      assert.equal(census.sent['requestPlacement'] ?? 0, 0, `${id} asked one task at a time`);
-      assert.ok((census.sent['requestPlacements'] ?? 0) > 0, `${id} sent no batch`);
-    }
-    const service = await historyCensus(cluster.client, clusterWorkflowId(cluster.name));
-    assert.equal(service.sent['placementDecided'] ?? 0, 0, 'the service answered a batch one by one');
-    assert.ok((service.sent['placementsDecided'] ?? 0) > 0);
-    return runs;
-  },
-};
+function batchesScenario(
+  name: string,
+  covers: string,
+  batchSignal: 'requestPlacements' | 'placementChanges',
+): Scenario {
+  return {
+    name,
+    covers,
+    nodes: [{ id: 'n1', cpu: 1, memoryMiB: 256 }],
+    options: { clusterMaxHistoryEvents: 60 },
+    minClusterExecutions: 2,
+    async drive(cluster) {
+      // Two runs of a root and 12 leaves on a node that holds 4 at once: leaves queue and are placed as
+      // batches of releases come back.
+      const states = await Promise.all([cluster.run(fanOut('batch-a')), cluster.run(fanOut('batch-b'))]);
+      for (const s of states) assert.equal(s.status, 'succeeded', JSON.stringify(s.tasks));
+
+      const flex = await cluster.start({
+        name: 'batch-flex',
+        tasks: [
+          shTask('batch', 'if [ -f /workspace/mark ]; then exit 0; fi; touch /workspace/mark; sleep 60', {
+            resources: { cpu: 1, memoryMiB: 32 },
+            tier: 'flex',
+          }),
+        ],
+      });
+      await waitFor('the flex container to run', async () =>
+        (await docker.findContainers({ [Label.Run]: flex.runId })).some((c) => c.isRunning)
+          ? true
+          : undefined,
+      );
+      const critical = await cluster.run({
+        name: 'batch-critical',
+        tasks: [shTask('urgent', 'true', { resources: { cpu: 1, memoryMiB: 32 }, tier: 'critical' })],
+      });
+      assert.equal(critical.status, 'succeeded');
+      const preempted = await waitForRun(flex.handle);
+      assert.equal(preempted.status, 'succeeded');
+      assert.equal(preempted.tasks['batch']?.preemptions, 1);
+
+      const runs = [...states.map((s) => s.workflowId), flex.workflowId, critical.workflowId];
+      for (const id of runs) {
+        const census = await historyCensus(cluster.client, id);
+        assert.equal(census.sent['requestPlacement'] ?? 0, 0, `${id} asked one task at a time`);
+        assert.ok((census.sent[batchSignal] ?? 0) > 0, `${id} sent no ${batchSignal}`);
+        if (batchSignal === 'placementChanges')
+          for (const older of ['requestPlacements', 'releasePlacements'])
+            assert.equal(census.sent[older] ?? 0, 0, `${id} sent ${older} besides placementChanges`);
+      }
+      const service = await historyCensus(cluster.client, clusterWorkflowId(cluster.name));
+      assert.equal(service.sent['placementDecided'] ?? 0, 0, 'the service answered a batch one by one');
+      assert.ok((service.sent['placementsDecided'] ?? 0) > 0);
+      return runs;
+    },
+  };
+}

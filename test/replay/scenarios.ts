@@ -18,7 +18,7 @@ import {
   shTask,
   waitFor,
 } from '../integration/harness.js';
-import { placementBatchesScenario } from './batches-scenario.js';
+import { placementBatchesScenario, placementChangesScenario } from './batches-scenario.js';
 import { partitionedRunScenario } from './partitioned-scenario.js';
 import { pipelineTriggersScenario } from './trigger-scenario.js';
 import { offPeakWindowsScenario } from './window-scenario.js';
@@ -378,5 +378,6 @@ export const SCENARIOS: readonly Scenario[] = [
   offPeakWindowsScenario,
   pipelineTriggersScenario,
   placementBatchesScenario,
+  placementChangesScenario,
   partitionedRunScenario,
 ];

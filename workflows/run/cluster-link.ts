@@ -4,9 +4,11 @@
  * Signals to a service that is gone are sent again after a growing pause, until the next gantry command
  * has restarted it from what the open workflows hold (heldPlacements), where a repeat is a no-op.
  *
- * Workflows of the placement-batches patch send the requests and the releases of one activation in one
- * signal each (workflows/placement-batches.ts); older executions keep one signal per task when replayed.
- * The service answers each request the way it came, so both decision signals are taken here.
+ * Workflows of the placement-changes patch send what one activation gives back and asks for in one
+ * `placementChanges` signal, once the activation has settled. Those of the placement-batches patch alone
+ * sent the requests and the releases of one microtask flush in one signal each, and older executions one
+ * signal per task; each keeps its protocol when replayed (workflows/placement-batches.ts). The service
+ * answers each request the way it came, so both decision signals are taken here.
  */
 import {
   CancellationScope,
@@ -23,6 +25,7 @@ import {
   type PlacementDecision,
   type PlacementRequest,
   heldPlacementsQuery,
+  placementChangesSignal,
   placementDecidedSignal,
   placementsDecidedSignal,
   preemptTaskSignal,
@@ -32,7 +35,13 @@ import {
   requestPlacementSignal,
   requestPlacementsSignal,
 } from '../definitions.js';
-import { RUN_PLACEMENT_BATCHES_PATCH, createCoalescer } from '../placement-batches.js';
+import {
+  type PlacementChange,
+  RUN_PLACEMENT_BATCHES_PATCH,
+  RUN_PLACEMENT_CHANGES_PATCH,
+  createCoalescer,
+  splitChanges,
+} from '../placement-batches.js';
 import { EVENTS_PER_SIGNAL_RETRY, type HistoryBudget } from './history-budget.js';
 
 const SIGNAL_RETRY_FIRST_MS = 1_000;
@@ -56,6 +65,16 @@ export interface ClusterLink {
   takePreemption(taskId: string): string | undefined;
   /** Marks when the task started, for the held-placements answer. */
   noteStarted(taskId: string, at: number): void;
+}
+
+/**
+ * Resolves once the current activation's jobs and the microtasks they queued have run: a condition is
+ * checked once when made (false here), then by the SDK after those microtasks. It adds no command, so it
+ * moves no event. Not cancellable: the batch it flushes may hold other tasks' changes.
+ */
+function activationSettled(): Promise<void> {
+  let checks = 0;
+  return CancellationScope.nonCancellable(() => condition(() => checks++ > 0));
 }
 
 export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget): ClusterLink {
@@ -111,7 +130,16 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
   }
 
   // Called once, when the link opens: every signal of this execution then follows one protocol.
-  const isBatched = patched(RUN_PLACEMENT_BATCHES_PATCH);
+  const isChanges = patched(RUN_PLACEMENT_CHANGES_PATCH);
+  const isBatched = !isChanges && patched(RUN_PLACEMENT_BATCHES_PATCH);
+  const changeBatches = createCoalescer<PlacementChange<PlacementRequest>>(
+    (changes) =>
+      CancellationScope.nonCancellable(() =>
+        sendUntilDelivered(() => cluster.signal(placementChangesSignal, splitChanges(changes))),
+      ),
+    undefined,
+    activationSettled,
+  );
   // Sent whatever becomes of the task that asked first: each waits for its own decision, cancellably.
   const requestBatches = createCoalescer<PlacementRequest>((requests) =>
     CancellationScope.nonCancellable(() =>
@@ -133,7 +161,8 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       decisions.delete(request.taskId);
       // Held from before the signal: a service rebuilt meanwhile ignores the duplicate if both arrive.
       held.set(request.taskId, request);
-      if (isBatched) void requestBatches.add(request);
+      if (isChanges) void changeBatches.add({ request });
+      else if (isBatched) void requestBatches.add(request);
       else await sendUntilDelivered(() => cluster.signal(requestPlacementSignal, request));
       await condition(() => decisions.has(request.taskId));
       const decision = decisions.get(request.taskId)!;
@@ -145,11 +174,13 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       // Given back before the signal goes: a service rebuilt after it was sent must not count it.
       held.delete(taskId);
       startedAt.delete(taskId);
-      const sent = isBatched
-        ? releaseBatches.add(key)
-        : CancellationScope.nonCancellable(() =>
-            sendUntilDelivered(() => cluster.signal(releasePlacementSignal, { key })),
-          );
+      const sent = isChanges
+        ? changeBatches.add({ release: key })
+        : isBatched
+          ? releaseBatches.add(key)
+          : CancellationScope.nonCancellable(() =>
+              sendUntilDelivered(() => cluster.signal(releasePlacementSignal, { key })),
+            );
       releases.set(taskId, sent);
       void sent.finally(() => {
         if (releases.get(taskId) === sent) releases.delete(taskId);
