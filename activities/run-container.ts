@@ -138,12 +138,18 @@ export async function runContainerAttempt(
   const file = logPath(deps.logDir, input.runId, input.taskId, attempt);
 
   // A worker that died mid-attempt leaves its container behind; the task must never run twice at once.
-  for (const stale of await runtime.findContainers({
-    [Label.Run]: input.runId,
-    [Label.Task]: input.taskId,
-  })) {
-    await runtime.removeContainer(stale.id);
-  }
+  // The lookup runs alongside the image check and the create (listing is slow on a busy engine: it took
+  // part of the ready → created time), and what it finds is removed before anything starts.
+  const stale = runtime.findContainers({ [Label.Run]: input.runId, [Label.Task]: input.taskId });
+  stale.catch(() => undefined); // Awaited below; this only keeps an early return from leaving it unhandled.
+  const removed = new Set<string>();
+  const removeStale = async (keep?: string) => {
+    for (const c of await stale) {
+      if (c.id === keep || removed.has(c.id)) continue;
+      await runtime.removeContainer(c.id);
+      removed.add(c.id);
+    }
+  };
   ctx.heartbeat({ phase: 'pulling' });
   await ensureImage(runtime, input.image, input.pullPolicy);
 
@@ -153,6 +159,7 @@ export async function runContainerAttempt(
   if (input.cache?.isLookupEnabled && cacheKey !== undefined) {
     const entry = await findReusableEntry(store, cacheKey, input.cache.maxAgeSeconds, now());
     if (entry) {
+      await removeStale();
       await mkdir(path.dirname(file), { recursive: true });
       await appendFile(
         file,
@@ -174,8 +181,17 @@ export async function runContainerAttempt(
   }
   await checkInputArtifacts(store, input);
 
-  const id = await runtime.createContainer(spec);
+  let id: string;
+  try {
+    id = await runtime.createContainer(spec);
+  } catch (err) {
+    // A leftover of this very attempt holds the name: the create goes again once it is gone.
+    if ((await stale).length === 0) throw err;
+    await removeStale();
+    id = await runtime.createContainer(spec);
+  }
   const createdAt = Date.now();
+  await removeStale(id);
   const heartbeat = setInterval(
     () => ctx.heartbeat({ phase: 'running', container: spec.name }),
     deps.heartbeatIntervalMs,

@@ -46,6 +46,12 @@ export class FakeRuntime implements ContainerRuntime {
     return id;
   }
   async createContainer(spec: ContainerSpec) {
+    // Docker refuses a name that a container not yet removed holds (409).
+    const holder = this.leftovers.find((c) => c.name === spec.name && !this.calls.includes(`remove ${c.id}`));
+    if (holder) {
+      this.calls.push(`create ${spec.name}: name taken by ${holder.id}`);
+      throw new Error(`409: the name ${spec.name} is in use by ${holder.id}`);
+    }
     this.created.push(spec);
     this.calls.push(`create ${spec.name}`);
     return `id-${this.created.length}`;

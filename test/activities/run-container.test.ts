@@ -70,7 +70,7 @@ describe('runContainer', () => {
     logDir = await mkdtemp(path.join(os.tmpdir(), 'gantry-unit-'));
   });
 
-  it('removes the containers an earlier attempt left behind before it creates its own, and its own at the end', async () => {
+  it('removes the containers an earlier attempt left behind before it starts its own, and its own at the end', async () => {
     runtime.leftovers = [
       { id: 'old', name: 'gantry-p-1-train-1', isRunning: true, exitCode: 0, isOomKilled: false, labels: {} },
     ];
@@ -81,7 +81,24 @@ describe('runContainer', () => {
       node: 'n1',
       containerName: 'gantry-p-1-train-2',
     });
-    expect(runtime.calls).toEqual(['remove old', 'create gantry-p-1-train-2', 'start id-1', 'remove id-1']);
+    // The lookup runs alongside the create; the leftover goes before anything starts.
+    expect(runtime.calls).toEqual(['create gantry-p-1-train-2', 'remove old', 'start id-1', 'remove id-1']);
+  });
+
+  it('creates again once a leftover that holds its very name is removed', async () => {
+    // A preempted attempt's container, left by a worker that died: the re-placed task is attempt 1 again.
+    runtime.leftovers = [
+      { id: 'old', name: 'gantry-p-1-train-1', isRunning: true, exitCode: 0, isOomKilled: false, labels: {} },
+    ];
+    const result = await run(makeInput(), 1);
+    expect(result).toMatchObject({ exitCode: 0, attempt: 1, containerName: 'gantry-p-1-train-1' });
+    expect(runtime.calls).toEqual([
+      'create gantry-p-1-train-1: name taken by old',
+      'remove old',
+      'create gantry-p-1-train-1',
+      'start id-1',
+      'remove id-1',
+    ]);
   });
 
   it('names, labels and limits the container from the task and tells it where it runs', async () => {
