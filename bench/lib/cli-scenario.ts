@@ -74,6 +74,21 @@ function tail(stream: NodeJS.ReadableStream | null, max: number): () => string {
   return () => text;
 }
 
+/**
+ * The first match of `pattern` in what `stream` prints, kept once seen. (Read from a tail at the end, the
+ * run's workflow id was lost in a 100,000-task run: its progress lines pushed the line out of the tail.)
+ */
+function firstMatch(stream: NodeJS.ReadableStream | null, pattern: RegExp): () => string | undefined {
+  let found: string | undefined;
+  let pending = '';
+  stream?.on('data', (chunk: string) => {
+    if (found !== undefined) return;
+    pending = (pending + chunk).slice(-4_096);
+    found = pattern.exec(pending)?.[1];
+  });
+  return () => found;
+}
+
 const exited = (child: ChildProcess) =>
   new Promise<number>((resolve) => {
     if (child.exitCode !== null) resolve(child.exitCode);
@@ -191,7 +206,7 @@ async function runAndMeasure(
   const runRss = sampleRss(run.pid!);
   const runOut = tail(run.stdout, 4_000_000);
   const runErr = tail(run.stderr, 65_536);
-  const workflowIdOf = () => /\(workflow ([^)]+)\)/.exec(runErr())?.[1];
+  const workflowIdOf = firstMatch(run.stderr, /\(workflow ([^)]+)\)/);
   let isTimedOut = false;
   let doneAtLimit: number | undefined;
   const limit = setTimeout(() => {
