@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacementDecision } from '../../workflows/definitions.js';
-import { type BatchedDecision, createCoalescer, groupDecisions } from '../../workflows/placement-batches.js';
+import {
+  type BatchedDecision,
+  createCoalescer,
+  groupDecisions,
+  splitChanges,
+} from '../../workflows/placement-batches.js';
 
 function recorder() {
   const sent: (readonly string[])[] = [];
@@ -53,6 +58,33 @@ describe('createCoalescer', () => {
     releases[0]!();
     await first;
     expect(done).toEqual(['b', 'a']);
+  });
+});
+
+describe('createCoalescer with a flush point', () => {
+  it('holds what comes a few microtasks apart in one batch until the flush point resolves', async () => {
+    const { sent, send } = recorder();
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const coalescer = createCoalescer(send, undefined, () => settled);
+    const first = coalescer.add('release a');
+    // A dependent's request comes several microtasks after its upstream's release.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const second = coalescer.add('request b');
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(sent).toEqual([]);
+    settle();
+    await Promise.all([first, second]);
+    expect(sent).toEqual([['release a', 'request b']]);
+  });
+});
+
+describe('splitChanges', () => {
+  it('puts the releases and the requests each in the order they were added', () => {
+    expect(
+      splitChanges([{ request: 'r1' }, { release: 'k1' }, { request: 'r2' }, { release: 'k2' }]),
+    ).toEqual({ releases: ['k1', 'k2'], requests: ['r1', 'r2'] });
+    expect(splitChanges([])).toEqual({ releases: [], requests: [] });
   });
 });
 
