@@ -79,15 +79,13 @@ async function main(): Promise<void> {
       // The ceiling for this N right before Gantry's run of it: side by side, under the same load.
       if (bare && !bareRows.has(tasks)) {
         log(`bare activities ${tasks}`);
-        const row = await bare.run(tasks, args.limitMin * 60_000).then(
-          (run): BareRow => ({ tasks, run, error: undefined, measuredAt: new Date().toISOString() }),
-          (err: unknown): BareRow => ({
-            tasks,
-            run: undefined,
-            error: String(err),
-            measuredAt: new Date().toISOString(),
-          }),
-        );
+        const row: BareRow = {
+          ...(await bare.run(tasks, args.limitMin * 60_000).then(
+            (run) => ({ tasks, run, error: undefined }),
+            (err: unknown) => ({ tasks, run: undefined, error: String(err) }),
+          )),
+          measuredAt: new Date().toISOString(),
+        };
         bareRows.set(tasks, row);
         log(
           row.run
