@@ -227,7 +227,15 @@ describe('a run in the Temporal Web UI', () => {
       const shoot = (file: string) => page.screenshot({ path: path.join(OUTPUT_DIR, file), fullPage: true });
       // The UI renders user metadata (markdown) in iframes of its own: look in every frame.
       const isVisible = async (text: string) => {
-        for (const frame of page.frames()) if (await frame.getByText(text).first().isVisible()) return true;
+        for (const frame of page.frames()) {
+          // A frame the UI replaces while it is checked is detached: it shows nothing, the next look decides.
+          const shown = await frame
+            .getByText(text)
+            .first()
+            .isVisible()
+            .catch(() => false);
+          if (shown) return true;
+        }
         return undefined;
       };
       // Waits for a text as a person would: a page that shows nothing for half a minute is reloaded once.
