@@ -63,6 +63,13 @@ export default tseslint.config(
           ],
         },
       ],
+      // A signal buffered before its handler is set runs inside setHandler: a `let` its handler reads
+      // but that is declared further down is then still in its temporal dead zone, and the workflow task
+      // fails (a cluster service wedged so once, on a hand-over). Declare state before every handler.
+      '@typescript-eslint/no-use-before-define': [
+        'error',
+        { functions: false, classes: true, variables: true },
+      ],
     },
   },
   {

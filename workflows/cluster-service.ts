@@ -27,6 +27,12 @@
  * takes for batched requests go to each run in one `placementsDecided` signal, and a request that came
  * alone is answered alone (workflows/placement-batches.ts). The bound counts what the history really
  * holds: one event per batch in, one signal per run out.
+ *
+ * Hand-offs: runs of the hand-off patch pass a finished task's reservation to a new task of their own and
+ * say so afterwards (workflows/placement-handoff.ts). The service moves the allocation; one that was being
+ * evicted stays evicted, so the new task is told to leave in turn. Such runs hand off only while the
+ * service has not told them that other runs' work waits for room (`placementContention`, sent when that
+ * starts; its end rides on the run's next decisions), so a run cannot keep its room from others.
  */
 import {
   allHandlersFinished,
@@ -57,6 +63,7 @@ import {
   SERVICE_PLACEMENT_BATCHES_PATCH,
   groupDecisions,
 } from './placement-batches.js';
+import { SERVICE_PLACEMENT_HANDOFF_PATCH } from './placement-handoff.js';
 import {
   type ClusterServiceInput,
   type OwnedAllocation,
@@ -73,8 +80,10 @@ import {
   type PlacementDecision,
   clusterSnapshotQuery,
   configureClusterUpdate,
+  type PlacementHandOff,
   type PlacementRequest,
   placementChangesSignal,
+  placementContentionSignal,
   placementDecidedSignal,
   placementsDecidedSignal,
   preemptTaskSignal,
@@ -151,6 +160,16 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   // outstanding signals are not delivered.
   let unacknowledged = 0;
   let isHandingOver = false;
+  // Runs that hand off reservations (→ their party, the top-level run), and those of them told that other
+  // parties' work waits for room.
+  const handOffRuns = new Map<string, string>(Object.entries(input.handOffRuns ?? {}));
+  const toldWaiting = new Set<string>(input.toldWaiting ?? []);
+  // Declared before any handler: signals buffered across a hand-over run as soon as handlers are set.
+  let hasHandOffMarker = false;
+  const partyOf = (run: string) => handOffRuns.get(run) ?? run;
+  /** Whether parties other than `run`'s wait for room (`waiting`: the parties whose requests wait). */
+  const othersWait = (waiting: ReadonlySet<string>, run: string) =>
+    waiting.size > (waiting.has(partyOf(run)) ? 1 : 0);
 
   // Off-peak windows: a group's state follows from the clock; each boundary is a timer whose handler
   // decides as a request's would (scheduler/placement/windows.ts, ARCHITECTURE.md).
@@ -205,14 +224,35 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     );
   }
 
-  const notifyBatches = (decisions: readonly BatchedDecision[]) => {
-    for (const batch of groupDecisions(decisions))
+  const notifyBatches = (decisions: readonly BatchedDecision[], waiting: ReadonlySet<string>) => {
+    for (const batch of groupDecisions(decisions)) {
+      const run = batch.runWorkflowId;
+      // Runs that hand off learn with their decisions whether others still wait (older runs never ask).
+      const contention = handOffRuns.has(run) ? { othersWaiting: othersWait(waiting, run) } : {};
+      if (contention.othersWaiting === true) toldWaiting.add(run);
+      else if (contention.othersWaiting === false) toldWaiting.delete(run);
       signalRun(batch.keys, () =>
-        getExternalWorkflowHandle(batch.runWorkflowId).signal(placementsDecidedSignal, {
+        getExternalWorkflowHandle(run).signal(placementsDecidedSignal, {
           decisions: batch.decisions,
+          ...contention,
         }),
       );
+    }
   };
+
+  /** Tells the runs that hand off and hold room that other runs' work now waits for it (once each). */
+  function tellContention(waiting: ReadonlySet<string>): void {
+    if (waiting.size === 0) return;
+    const holders = new Set<string>();
+    for (const a of allocations.values()) holders.add(a.runWorkflowId);
+    for (const run of handOffRuns.keys()) {
+      if (toldWaiting.has(run) || !holders.has(run) || !othersWait(waiting, run)) continue;
+      toldWaiting.add(run);
+      signalRun([], () =>
+        getExternalWorkflowHandle(run).signal(placementContentionSignal, { othersWaiting: true }),
+      );
+    }
+  }
 
   const notify = (request: PendingRequest, decision: PlacementDecision) =>
     signalRun(request.key, () =>
@@ -259,6 +299,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       ? holdOutsideWindows(pending.values(), windows)
       : { offered: pending.values(), held: [] };
     for (const { task, opensAt } of held) reasons.set(task.key, outsideWindowReason(opensAt));
+    const heldKeys = new Set(held.map(({ task }) => task.key));
     const iteration = scheduleInputOf({
       spec,
       allocations: allocations.values(),
@@ -281,8 +322,10 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     const batched: BatchedDecision[] = [];
     const answer = (request: PendingRequest, decision: PlacementDecision) => {
       if (!request.isBatched) return notify(request, decision);
-      const { runWorkflowId, key, taskId } = request;
-      batched.push({ runWorkflowId, key, taskId, decision });
+      const { runWorkflowId, key, taskId, requestedAt } = request;
+      // Runs that hand off tell a late answer apart by the time of the request it answers.
+      const echo = handOffRuns.has(runWorkflowId) && requestedAt !== undefined ? { requestedAt } : {};
+      batched.push({ runWorkflowId, key, taskId, decision, ...echo });
     };
     for (const decision of result.decisions) {
       const request = pending.get(decision.taskId)!;
@@ -307,7 +350,11 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
         reasons.set(request.key, decision.reason);
       }
     }
-    notifyBatches(batched);
+    const waiting = new Set<string>();
+    if (handOffRuns.size > 0)
+      for (const p of pending.values()) if (!heldKeys.has(p.key)) waiting.add(partyOf(p.runWorkflowId));
+    notifyBatches(batched, waiting);
+    tellContention(waiting);
     for (const preemption of result.preemptions) {
       for (const victim of preemption.victims) {
         const allocation = allocations.get(victim);
@@ -374,15 +421,54 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     if (isNew) decide();
   });
   // Runs of the placement-changes patch: what one of their workflow tasks gave back, then asked for.
-  setHandler(placementChangesSignal, ({ releases, requests }) => {
+  setHandler(placementChangesSignal, ({ releases, requests, handOffs, runWorkflowId, party }) => {
     received();
     for (const key of releases) free(key);
+    // Only runs of the hand-off patch send the field, so older histories never reach the patch.
+    if (handOffs !== undefined && patched(SERVICE_PLACEMENT_HANDOFF_PATCH)) {
+      if (!hasHandOffMarker) historyBound += 1;
+      hasHandOffMarker = true;
+      if (runWorkflowId !== undefined) handOffRuns.set(runWorkflowId, party ?? runWorkflowId);
+      for (const handOff of handOffs) applyHandOff(handOff);
+    }
     const isBatched = requests.length > 0 && patched(SERVICE_PLACEMENT_BATCHES_PATCH);
     if (isBatched && !hasBatchMarker) historyBound += 1;
     hasBatchMarker ||= isBatched;
-    for (const request of requests) enqueue(request, isBatched);
+    let isNew = false;
+    for (const request of requests) isNew = enqueue(request, isBatched) || isNew;
+    // Hand-offs alone move room from task to task: nothing new to decide over a queue that may be long.
+    if (handOffs !== undefined && releases.length === 0 && !isNew) return;
     decide();
   });
+  /**
+   * Moves a reservation to the task the run passed it to; an evicted one is evicted again. The task's own
+   * request may still wait here (it is dropped), or have been placed meanwhile: the run drops that answer,
+   * so the room placed for it is freed. A repeated signal moves nothing more.
+   */
+  function applyHandOff({ from, nodeId, request }: PlacementHandOff): void {
+    advanceClock(request.requestedAt);
+    const evictedFor = evicting.get(from) ?? evicting.get(request.key);
+    // Placed here meanwhile (or a repeat): counted once already.
+    const wasPlaced = allocations.has(request.key);
+    free(from);
+    free(request.key);
+    const allocation = allocationOf({ ...request, enqueuedAt: clock }, nodeId, undefined, clock);
+    if (!spec.nodes.some((n) => n.id === nodeId)) {
+      // The node left the cluster with nothing recorded on it: the task must not run there unseen.
+      preempt(allocation, `preempted: node ${nodeId} is no longer in the cluster`);
+      return;
+    }
+    allocations.set(request.key, allocation);
+    if (!wasPlaced) placements += 1;
+    if (evictedFor === undefined) return;
+    evicting.set(request.key, evictedFor);
+    preempt(
+      allocation,
+      evictedFor === WINDOW_CLOSED
+        ? `preempted on ${nodeId}: the window of its group closed`
+        : `preempted on ${nodeId} for critical task ${evictedFor}`,
+    );
+  }
   setHandler(releasePlacementSignal, ({ key }) => {
     received();
     free(key);
@@ -395,6 +481,8 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   });
   setHandler(releaseRunSignal, ({ runWorkflowId }) => {
     received();
+    handOffRuns.delete(runWorkflowId);
+    toldWaiting.delete(runWorkflowId);
     for (const [key, a] of allocations) {
       if (a.runWorkflowId !== runWorkflowId) continue;
       allocations.delete(key);
@@ -447,6 +535,20 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     idleSince: Object.fromEntries(idleSince),
     evicting: Object.fromEntries(evicting),
     clock,
+    ...handOffState(),
     ...(input.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: input.maxHistoryEvents }),
   });
+
+  /** The runs that hand off and still hold or wait for room (absent when none, as before hand-offs). */
+  function handOffState(): Pick<ClusterServiceInput, 'handOffRuns' | 'toldWaiting'> {
+    const active = new Set<string>();
+    for (const a of allocations.values()) active.add(a.runWorkflowId);
+    for (const p of pending.values()) active.add(p.runWorkflowId);
+    const runs = [...handOffRuns].filter(([run]) => active.has(run));
+    if (runs.length === 0) return {};
+    return {
+      handOffRuns: Object.fromEntries(runs),
+      toldWaiting: [...toldWaiting].filter((run) => active.has(run)),
+    };
+  }
 }

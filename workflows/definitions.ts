@@ -77,10 +77,29 @@ export const releasePlacementsSignal =
  * Releases, then requests, in one signal (runs of the placement-changes patch): all a run gives back and
  * asks for in one workflow task. The releases are applied first, so the requests may use what they free.
  */
-export const placementChangesSignal =
-  defineSignal<[{ readonly releases: readonly string[]; readonly requests: readonly PlacementRequest[] }]>(
-    'placementChanges',
-  );
+export const placementChangesSignal = defineSignal<[PlacementChanges]>('placementChanges');
+
+export interface PlacementChanges {
+  readonly releases: readonly string[];
+  readonly requests: readonly PlacementRequest[];
+  /**
+   * Runs of the hand-off patch: reservations the run passed from a finished task to a new one of its own
+   * without asking (workflows/placement-handoff.ts). Present, even empty, from such runs only: the service
+   * then tells the run when other work waits for room (`placementContention`).
+   */
+  readonly handOffs?: readonly PlacementHandOff[];
+  /** The sending run (runs of the hand-off patch). */
+  readonly runWorkflowId?: string;
+  /** Its top-level run: workflows of one party do not count as others waiting for each other. */
+  readonly party?: string;
+}
+
+/** A reservation passed on: `from`'s room on `nodeId` now holds `request`. */
+export interface PlacementHandOff {
+  readonly from: string;
+  readonly nodeId: string;
+  readonly request: PlacementRequest;
+}
 /** Replaces the node inventory; rejected if it would drop a node that still holds allocations. */
 export const configureClusterUpdate = defineUpdate<ClusterSnapshot, [ClusterSpec]>('configureCluster');
 export const clusterSnapshotQuery = defineQuery<ClusterSnapshot>('clusterSnapshot');
@@ -333,10 +352,26 @@ export const placementDecidedSignal =
 export interface TaskPlacementDecision {
   readonly taskId: string;
   readonly decision: PlacementDecision;
+  /** The answered request's `requestedAt` (to runs of the hand-off patch), so a late answer is told apart. */
+  readonly requestedAt?: number;
 }
 /** The decisions of one service event for one run, sent to runs that asked with `requestPlacements`. */
-export const placementsDecidedSignal =
-  defineSignal<[{ readonly decisions: readonly TaskPlacementDecision[] }]>('placementsDecided');
+export const placementsDecidedSignal = defineSignal<
+  [
+    {
+      readonly decisions: readonly TaskPlacementDecision[];
+      /** To runs of the hand-off patch: whether work of other runs still waits for room. */
+      readonly othersWaiting?: boolean;
+    },
+  ]
+>('placementsDecided');
+/**
+ * From the cluster service to runs of the hand-off patch: work of other runs now waits for room, so the run
+ * must give its reservations back rather than pass them on (sent when that starts; the end of it comes
+ * with the run's next decisions).
+ */
+export const placementContentionSignal =
+  defineSignal<[{ readonly othersWaiting: boolean }]>('placementContention');
 export const runStateQuery = defineQuery<RunState>('runState');
 /** From the cluster service: give the node back (the task is re-queued) so a critical task can run. */
 export const preemptTaskSignal =

@@ -67,23 +67,6 @@ export function createCoalescer<T>(
   };
 }
 
-/** A change to a run's placements: a reservation given back (by key), or a new request. */
-export type PlacementChange<R> = { readonly release: string } | { readonly request: R };
-
-/** Splits changes into one `placementChanges` payload: releases and requests, each in the order added. */
-export function splitChanges<R>(changes: readonly PlacementChange<R>[]): {
-  releases: string[];
-  requests: R[];
-} {
-  const releases: string[] = [];
-  const requests: R[] = [];
-  for (const change of changes) {
-    if ('release' in change) releases.push(change.release);
-    else requests.push(change.request);
-  }
-  return { releases, requests };
-}
-
 /** One decision the service took, for a request that came in a batch. */
 export interface BatchedDecision {
   readonly runWorkflowId: string;
@@ -91,6 +74,8 @@ export interface BatchedDecision {
   readonly key: string;
   readonly taskId: string;
   readonly decision: PlacementDecision;
+  /** The request's time, echoed to runs that hand off reservations. */
+  readonly requestedAt?: number;
 }
 
 export interface DecisionBatch {
@@ -120,7 +105,9 @@ export function groupDecisions(
       batches.push({
         runWorkflowId,
         keys: chunk.map((d) => d.key),
-        decisions: chunk.map(({ taskId, decision }) => ({ taskId, decision })),
+        decisions: chunk.map(({ taskId, decision, requestedAt }) =>
+          requestedAt === undefined ? { taskId, decision } : { taskId, decision, requestedAt },
+        ),
       });
     }
   }

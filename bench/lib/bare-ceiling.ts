@@ -8,6 +8,7 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { BareInput, BareResult } from '../workflows/bare-activities.js';
+import { workflowPrelude } from '../../engine/bundle.js';
 import { type RunFootprint, measureRunFootprint } from './run-footprint.js';
 
 export interface BareCeilingRun {
@@ -49,7 +50,8 @@ export async function startBareCeiling(options: {
     connection,
     namespace: options.namespace,
     taskQueue,
-    workflowBundle: { code },
+    // The same sandbox setting as Gantry's own bundle (engine/bundle.ts), so the ceiling is like for like.
+    workflowBundle: { code: workflowPrelude() + code },
     activities: { noop: async () => {} },
     maxConcurrentActivityTaskExecutions: options.concurrency,
   });

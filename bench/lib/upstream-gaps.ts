@@ -21,7 +21,11 @@ export interface Spread {
 
 export function spread(values: readonly number[]): Spread {
   const s = sortedOf(values);
-  return { min: s[0]!, median: percentile(s, 50), max: s[s.length - 1]! };
+  // The middle two's mean for an even count: nearest rank would take the lower one, and with two pairs
+  // that is the better of them (a goal "met" on one good pair).
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { min: s[0]!, median, max: s[s.length - 1]! };
 }
 
 export interface GapSummary {

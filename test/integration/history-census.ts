@@ -14,6 +14,8 @@ export interface HistoryCensus {
   readonly received: Readonly<Record<string, number>>;
   /** Signals sent to other workflows, by signal name. */
   readonly sent: Readonly<Record<string, number>>;
+  /** Reservations passed on between tasks, as the `placementChanges` signals received told them. */
+  readonly handOffsReceived: number;
 }
 
 const { EventType } = proto.temporal.api.enums.v1;
@@ -25,6 +27,7 @@ export async function historyCensus(client: Client, workflowId: string): Promise
   let executions = 0;
   let events = 0;
   let workflowTaskMs = 0;
+  let handOffsReceived = 0;
   // Walked back from the latest execution by the chain its start events record (visibility may lag).
   let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
   while (runId) {
@@ -48,8 +51,14 @@ export async function historyCensus(client: Client, workflowId: string): Promise
           break;
         }
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
-          const name = event.workflowExecutionSignaledEventAttributes?.signalName ?? '?';
+          const attributes = event.workflowExecutionSignaledEventAttributes;
+          const name = attributes?.signalName ?? '?';
           received[name] = (received[name] ?? 0) + 1;
+          const data = attributes?.input?.payloads?.[0]?.data;
+          if (name === 'placementChanges' && data) {
+            const changes = JSON.parse(Buffer.from(data).toString('utf8')) as { handOffs?: unknown[] };
+            handOffsReceived += changes.handOffs?.length ?? 0;
+          }
           break;
         }
         case EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: {
@@ -62,7 +71,7 @@ export async function historyCensus(client: Client, workflowId: string): Promise
       }
     }
   }
-  return { executions, events, workflowTaskSeconds: workflowTaskMs / 1000, received, sent };
+  return { executions, events, workflowTaskSeconds: workflowTaskMs / 1000, received, sent, handOffsReceived };
 }
 
 /** Adds censuses up (e.g. of every run of a bench). */
@@ -82,5 +91,6 @@ export function sumCensus(all: readonly HistoryCensus[]): HistoryCensus {
     workflowTaskSeconds: all.reduce((s, c) => s + c.workflowTaskSeconds, 0),
     received,
     sent,
+    handOffsReceived: all.reduce((s, c) => s + c.handOffsReceived, 0),
   };
 }

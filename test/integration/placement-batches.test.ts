@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterWorkflowId } from '../../common/names.js';
-import { clusterSnapshot } from '../../engine/runs.js';
+import { clusterSnapshot, waitForRun } from '../../engine/runs.js';
 import type { PipelineInput } from '../../pipeline/schema.js';
 import { historyCensus } from './history-census.js';
 import { type TestCluster, shTask, startTestCluster, waitFor } from './harness.js';
@@ -100,6 +100,55 @@ describe('a batched cluster service under steady traffic', () => {
     expect(service.executions).toBeGreaterThanOrEqual(3);
     expect(service.received['placementChanges']).toBeGreaterThanOrEqual(LANES * ROUNDS * 2);
     const snapshot = await clusterSnapshot(cluster.client, cluster.name);
+    // Once each: a request both handed a reservation and placed by the service is not counted twice.
     expect(snapshot?.placements).toBe(LANES * ROUNDS * 41);
+    // And the room the service placed for such a request is freed, with everything else.
+    await waitFor('the service to hold nothing', async () => {
+      const after = await clusterSnapshot(cluster.client, cluster.name);
+      return after?.nodes.every((n) => n.allocations.length === 0) && after.pending.length === 0
+        ? true
+        : undefined;
+    });
   }, 600_000);
+});
+
+describe('hand-offs under contention', () => {
+  // Room for 8 tasks of cpu 0.25 on one simulated node.
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster('handoff-fair', [
+      { id: 's1', cpu: 2, memoryMiB: 4_096, runtime: 'simulated' as const },
+    ]);
+  });
+  afterAll(() => cluster?.stop());
+
+  const oneSecondTasks = (name: string, count: number): PipelineInput => ({
+    name,
+    tasks: Array.from({ length: count }, (_, i) =>
+      shTask(`t${i}`, 'true', { resources: { cpu: 0.25, memoryMiB: 64 }, expectedDurationSeconds: 1 }),
+    ),
+  });
+
+  it('lets a second run in although the first keeps passing its reservations on', async () => {
+    // The long run fills the node, 8 in flight, and would, alone, hand each reservation to its next task
+    // for ~25 s. The service serves requests in the order they came: the short run's come before the long
+    // run's later ones, so the long run must give its room back rather than pass it on.
+    const long = await cluster.start(oneSecondTasks('handoff-long', 200), { maxInFlight: 8 });
+    await waitFor('the long run to fill the node', async () => {
+      const snapshot = await clusterSnapshot(cluster.client, cluster.name);
+      return (snapshot?.nodes[0]?.allocations.length ?? 0) >= 8 ? true : undefined;
+    });
+    const short = await cluster.run(oneSecondTasks('handoff-short', 8));
+    expect(short.status).toBe('succeeded');
+    const longState = await waitForRun(long.handle);
+    expect(longState.status).toBe('succeeded');
+    // Told that another run waits, the long run gives its room back and the service shares it out: the
+    // short run ends long before the long one (without that, it would wait for the long run's last tasks).
+    const margin = (longState.finishedAt ?? 0) - (short.finishedAt ?? 0);
+    console.log(`short run ended ${(margin / 1000).toFixed(1)} s before the long one`);
+    expect(margin).toBeGreaterThan(8_000);
+    const census = await historyCensus(cluster.client, clusterWorkflowId(cluster.name));
+    expect(census.handOffsReceived).toBeGreaterThan(100);
+    expect(census.sent['placementContention'] ?? 0).toBeGreaterThan(0);
+  }, 300_000);
 });

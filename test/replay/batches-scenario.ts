@@ -5,8 +5,10 @@
  * execution, and a preempted flex task that gives its placement back and asks again in a batch.
  *
  * `placement-batches` was recorded by runs of the placement-batches patch alone (`requestPlacements` and
- * `releasePlacements`); today's runs take the placement-changes patch, so only `placement-changes`
- * (one `placementChanges` signal per workflow task) can be recorded again.
+ * `releasePlacements`), `placement-changes` by runs of the placement-changes patch (one `placementChanges`
+ * signal per workflow task). Today's runs take the hand-off patch as well (workflows/placement-handoff.ts),
+ * so only `placement-handoff` can be recorded again: the same runs, where reservations also pass from a
+ * finished task to the next and the two fan-outs competing for the node are told of each other.
  */
 import assert from 'node:assert/strict';
 import { Label, clusterWorkflowId } from '../../common/names.js';
@@ -38,10 +40,18 @@ export const placementChangesScenario: Scenario = batchesScenario(
   'placementChanges',
 );
 
+export const placementHandOffScenario: Scenario = batchesScenario(
+  'placement-handoff',
+  'runs passing reservations from finished tasks to their next ones and told when another run waits: queueing on a full node, hand-overs, a preemption re-queued',
+  'placementChanges',
+  true,
+);
+
 function batchesScenario(
   name: string,
   covers: string,
   batchSignal: 'requestPlacements' | 'placementChanges',
+  isHandingOff = false,
 ): Scenario {
   return {
     name,
@@ -90,6 +100,11 @@ function batchesScenario(
       const service = await historyCensus(cluster.client, clusterWorkflowId(cluster.name));
       assert.equal(service.sent['placementDecided'] ?? 0, 0, 'the service answered a batch one by one');
       assert.ok((service.sent['placementsDecided'] ?? 0) > 0);
+      if (isHandingOff) {
+        assert.ok(service.handOffsReceived > 0, 'no reservation was handed off');
+        // The two fan-outs overfill the node together: each is told once the other waits.
+        assert.ok((service.sent['placementContention'] ?? 0) > 0, 'no run was told that another waits');
+      }
       return runs;
     },
   };

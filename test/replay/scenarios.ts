@@ -18,7 +18,11 @@ import {
   shTask,
   waitFor,
 } from '../integration/harness.js';
-import { placementBatchesScenario, placementChangesScenario } from './batches-scenario.js';
+import {
+  placementBatchesScenario,
+  placementChangesScenario,
+  placementHandOffScenario,
+} from './batches-scenario.js';
 import { partitionedRunScenario } from './partitioned-scenario.js';
 import { pipelineTriggersScenario } from './trigger-scenario.js';
 import { offPeakWindowsScenario } from './window-scenario.js';
@@ -379,5 +383,6 @@ export const SCENARIOS: readonly Scenario[] = [
   pipelineTriggersScenario,
   placementBatchesScenario,
   placementChangesScenario,
+  placementHandOffScenario,
   partitionedRunScenario,
 ];

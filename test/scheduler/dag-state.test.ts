@@ -113,6 +113,33 @@ describe("takeReady with a limit (a run's cap on tasks in flight)", () => {
     expect(takeReady(state, 0)).toEqual([]);
     expect(takeReady(state)).toEqual(['d']);
   });
+
+  it('always takes the first-declared ready tasks, across completions and a continue-as-new round trip', () => {
+    // Roots r0..r9, then t0..t29 each after one root: tasks become ready in an order unlike declaration.
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 30, maxLength: 30 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { minLength: 1, maxLength: 40 }),
+        (parents, steps) => {
+          const graph: Record<string, string[]> = {};
+          for (let r = 0; r < 10; r++) graph[`r${r}`] = [];
+          parents.forEach((parent, i) => (graph[`t${i}`] = [`r${parent}`]));
+          const order = Object.keys(graph);
+          let state = createDagState(makeSpec(graph));
+          const running: string[] = [];
+          for (const [limit, roundTrip] of steps) {
+            if (roundTrip) state = JSON.parse(JSON.stringify(state)) as DagState;
+            const readyBefore = order.filter((id) => taskStatus(state, id) === 'ready');
+            const taken = takeReady(state, limit);
+            expect(taken).toEqual(readyBefore.slice(0, limit));
+            running.push(...taken);
+            const done = running.shift();
+            if (done !== undefined) completeTask(state, done, 'succeeded');
+          }
+        },
+      ),
+    );
+  });
 });
 
 describe('completeExternal (a task of an earlier slice of a partitioned run)', () => {

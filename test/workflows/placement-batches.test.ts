@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacementDecision } from '../../workflows/definitions.js';
-import {
-  type BatchedDecision,
-  createCoalescer,
-  groupDecisions,
-  splitChanges,
-} from '../../workflows/placement-batches.js';
+import { type BatchedDecision, createCoalescer, groupDecisions } from '../../workflows/placement-batches.js';
 
 function recorder() {
   const sent: (readonly string[])[] = [];
@@ -76,15 +71,6 @@ describe('createCoalescer with a flush point', () => {
     settle();
     await Promise.all([first, second]);
     expect(sent).toEqual([['release a', 'request b']]);
-  });
-});
-
-describe('splitChanges', () => {
-  it('puts the releases and the requests each in the order they were added', () => {
-    expect(
-      splitChanges([{ request: 'r1' }, { release: 'k1' }, { request: 'r2' }, { release: 'k2' }]),
-    ).toEqual({ releases: ['k1', 'k2'], requests: ['r1', 'r2'] });
-    expect(splitChanges([])).toEqual({ releases: [], requests: [] });
   });
 });
 

@@ -36,6 +36,13 @@ export interface ClusterServiceInput {
   readonly maxHistoryEvents?: number;
   /** The service's workflow time when it handed over (see cluster-service.ts). */
   readonly clock?: number;
+  /**
+   * Runs that hand off reservations and still hold or wait for room (workflows/placement-handoff.ts), each
+   * with its party (its top-level run).
+   */
+  readonly handOffRuns?: Readonly<Record<string, string>>;
+  /** Those of them told that other runs' work waits for room. */
+  readonly toldWaiting?: readonly string[];
 }
 
 /**

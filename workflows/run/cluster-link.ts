@@ -9,6 +9,10 @@
  * sent the requests and the releases of one microtask flush in one signal each, and older executions one
  * signal per task; each keeps its protocol when replayed (workflows/placement-batches.ts). The service
  * answers each request the way it came, so both decision signals are taken here.
+ *
+ * Workflows of the hand-off patch also pass a finished task's reservation to a task that became ready in
+ * the same workflow task, when the rules of workflows/placement-handoff.ts allow it; the new task starts
+ * at once, and the service learns of it in the same signal.
  */
 import {
   CancellationScope,
@@ -26,6 +30,7 @@ import {
   type PlacementRequest,
   heldPlacementsQuery,
   placementChangesSignal,
+  placementContentionSignal,
   placementDecidedSignal,
   placementsDecidedSignal,
   preemptTaskSignal,
@@ -36,12 +41,16 @@ import {
   requestPlacementsSignal,
 } from '../definitions.js';
 import {
-  type PlacementChange,
   RUN_PLACEMENT_BATCHES_PATCH,
   RUN_PLACEMENT_CHANGES_PATCH,
   createCoalescer,
-  splitChanges,
 } from '../placement-batches.js';
+import {
+  type HeldSlot,
+  RUN_PLACEMENT_HANDOFF_PATCH,
+  type SlotChange,
+  planHandOffs,
+} from '../placement-handoff.js';
 import { EVENTS_PER_SIGNAL_RETRY, type HistoryBudget } from './history-budget.js';
 
 const SIGNAL_RETRY_FIRST_MS = 1_000;
@@ -87,15 +96,38 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
   const held = new Map<string, PlacementRequest>();
   // Task id → its release while it is being delivered.
   const releases = new Map<string, Promise<void>>();
+  // Called once, when the link opens (before any handler: a decision buffered across a continue-as-new is
+  // taken as soon as its handler is set): every signal of this execution then follows one protocol.
+  const isHandingOff = patched(RUN_PLACEMENT_HANDOFF_PATCH);
+  const isChanges = isHandingOff || patched(RUN_PLACEMENT_CHANGES_PATCH);
+  const isBatched = !isChanges && patched(RUN_PLACEMENT_BATCHES_PATCH);
+  // Hand-offs: what each placed task holds, the tasks told to leave (their room is not theirs to pass
+  // on), the requests sent that wait for the service's answer (oldest first), and whether it said that
+  // other runs' work waits for room.
+  const slots = new Map<string, HeldSlot>();
+  const evicted = new Set<string>();
+  const unanswered = new Map<string, PlacementRequest>();
+  let othersWaiting = false;
 
   setHandler(placementDecidedSignal, ({ taskId, decision }) => void decisions.set(taskId, decision));
   setHandler(placementsDecidedSignal, (batch) => {
-    for (const { taskId, decision } of batch.decisions) decisions.set(taskId, decision);
+    for (const { taskId, decision, requestedAt } of batch.decisions) {
+      if (isHandingOff) {
+        // A request handed a reservation meanwhile is answered already: the service frees what it placed.
+        const request = unanswered.get(taskId);
+        if (!request || (requestedAt !== undefined && requestedAt !== request.requestedAt)) continue;
+        unanswered.delete(taskId);
+      }
+      decisions.set(taskId, decision);
+    }
+    if (batch.othersWaiting !== undefined) othersWaiting = batch.othersWaiting;
   });
+  setHandler(placementContentionSignal, (contention) => void (othersWaiting = contention.othersWaiting));
   setHandler(preemptTaskSignal, ({ taskId, reason }) => {
     const scope = scopes.get(taskId);
     if (!scope) return;
     preemptions.set(taskId, reason);
+    evicted.add(taskId);
     scope.cancel();
   });
   setHandler(heldPlacementsQuery, () => ({
@@ -129,17 +161,26 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
     }
   }
 
-  // Called once, when the link opens: every signal of this execution then follows one protocol.
-  const isChanges = patched(RUN_PLACEMENT_CHANGES_PATCH);
-  const isBatched = !isChanges && patched(RUN_PLACEMENT_BATCHES_PATCH);
-  const changeBatches = createCoalescer<PlacementChange<PlacementRequest>>(
-    (changes) =>
-      CancellationScope.nonCancellable(() =>
-        sendUntilDelivered(() => cluster.signal(placementChangesSignal, splitChanges(changes))),
-      ),
-    undefined,
-    activationSettled,
-  );
+  const { workflowId: runWorkflowId, root } = workflowInfo();
+  // The top-level run: its slices and sub-pipelines share its room without counting as others.
+  const party = root?.workflowId ?? runWorkflowId;
+  /** One workflow task's changes: hand-offs decided here and now, the rest to the service. */
+  function sendChanges(changes: readonly SlotChange[]): Promise<void> {
+    const plan = planHandOffs(changes, [...unanswered.values()], isHandingOff && !othersWaiting);
+    for (const [taskId, decision] of plan.decisions) {
+      decisions.set(taskId, decision);
+      unanswered.delete(taskId);
+    }
+    if (isHandingOff) for (const request of plan.requests) unanswered.set(request.taskId, request);
+    const { releases, requests, handOffs } = plan;
+    const changed = isHandingOff
+      ? { releases, requests, handOffs, runWorkflowId, party }
+      : { releases, requests };
+    return CancellationScope.nonCancellable(() =>
+      sendUntilDelivered(() => cluster.signal(placementChangesSignal, changed)),
+    );
+  }
+  const changeBatches = createCoalescer<SlotChange>(sendChanges, undefined, activationSettled);
   // Sent whatever becomes of the task that asked first: each waits for its own decision, cancellably.
   const requestBatches = createCoalescer<PlacementRequest>((requests) =>
     CancellationScope.nonCancellable(() =>
@@ -168,14 +209,18 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       const decision = decisions.get(request.taskId)!;
       // The service forgets a request it rejects, and no release is sent for it.
       if (decision.kind === 'rejected') held.delete(request.taskId);
+      else if (isHandingOff) slots.set(request.taskId, { request, decision });
       return decision;
     },
     release(taskId, key) {
       // Given back before the signal goes: a service rebuilt after it was sent must not count it.
       held.delete(taskId);
       startedAt.delete(taskId);
+      // A task told to leave gives its room back: it was promised to someone else.
+      const slot = evicted.delete(taskId) ? undefined : slots.get(taskId);
+      slots.delete(taskId);
       const sent = isChanges
-        ? changeBatches.add({ release: key })
+        ? changeBatches.add(slot ? { release: key, slot } : { release: key })
         : isBatched
           ? releaseBatches.add(key)
           : CancellationScope.nonCancellable(() =>
@@ -191,9 +236,9 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
     },
     async releaseAll() {
       held.clear();
-      const { workflowId } = workflowInfo();
+      slots.clear();
       await CancellationScope.nonCancellable(() =>
-        cluster.signal(releaseRunSignal, { runWorkflowId: workflowId }).catch(() => undefined),
+        cluster.signal(releaseRunSignal, { runWorkflowId }).catch(() => undefined),
       );
     },
     async preemptible(taskId, attempt) {
