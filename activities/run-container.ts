@@ -150,8 +150,15 @@ export async function runContainerAttempt(
       removed.add(c.id);
     }
   };
-  ctx.heartbeat({ phase: 'pulling' });
-  await ensureImage(runtime, input.image, input.pullPolicy);
+  // The image is looked at first only where something needs it before the create: a pull on every attempt,
+  // or the cache key (the image's digest). Otherwise the create itself reports a missing image (404), and
+  // only then is it pulled: one Docker call fewer per task on an engine that is often the bottleneck.
+  const isImageFirst = input.pullPolicy === 'Always' || input.cache !== undefined;
+  const pullIfMissing = async () => {
+    ctx.heartbeat({ phase: 'pulling' });
+    await ensureImage(runtime, input.image, input.pullPolicy);
+  };
+  if (isImageFirst) await pullIfMissing();
 
   const cacheKey = input.cache
     ? cacheKeyOf(input, input.cache, await runtime.imageId(input.image))
@@ -181,14 +188,23 @@ export async function runContainerAttempt(
   }
   await checkInputArtifacts(store, input);
 
+  const create = async (): Promise<string> => {
+    try {
+      return await runtime.createContainer(spec);
+    } catch (err) {
+      if (isImageFirst || !(err instanceof ImageNotFoundError)) throw err;
+      await pullIfMissing();
+      return runtime.createContainer(spec);
+    }
+  };
   let id: string;
   try {
-    id = await runtime.createContainer(spec);
+    id = await create();
   } catch (err) {
     // A leftover of this very attempt holds the name: the create goes again once it is gone.
     if ((await stale).length === 0) throw err;
     await removeStale();
-    id = await runtime.createContainer(spec);
+    id = await create();
   }
   const createdAt = Date.now();
   await removeStale(id);

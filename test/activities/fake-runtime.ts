@@ -22,6 +22,8 @@ export class FakeRuntime implements ContainerRuntime {
   exitCode = 0;
   isOomKilled = false;
   leftovers: ContainerState[] = [];
+  /** Image checks (`hasImage`) made: one Docker call each. */
+  imageChecks = 0;
   readonly calls: string[] = [];
   readonly created: ContainerSpec[] = [];
   /** The container's filesystem; `/` always exists. */
@@ -33,6 +35,7 @@ export class FakeRuntime implements ContainerRuntime {
   output = ['hello from the fake\n'];
 
   async hasImage(image: string) {
+    this.imageChecks += 1;
     return this.images.has(image);
   }
   async pullImage(image: string) {
@@ -46,6 +49,9 @@ export class FakeRuntime implements ContainerRuntime {
     return id;
   }
   async createContainer(spec: ContainerSpec) {
+    // Docker answers a create for an image it does not have with 404 (the runtime's ImageNotFoundError).
+    if (!this.images.has(spec.image))
+      throw new ImageNotFoundError(spec.image, `No such image: ${spec.image}`);
     // Docker refuses a name that a container not yet removed holds (409).
     const holder = this.leftovers.find((c) => c.name === spec.name && !this.calls.includes(`remove ${c.id}`));
     if (holder) {

@@ -141,6 +141,18 @@ describe('runContainer', () => {
     },
   );
 
+  it('checks the image only when the create reports it missing, or when a cache key needs its digest', async () => {
+    await run(makeInput());
+    expect(runtime.imageChecks).toBe(0);
+    expect(runtime.calls.filter((c) => c.startsWith('create'))).toHaveLength(1);
+
+    runtime.images.clear();
+    await run(makeInput({ runId: 'p-2' }));
+    // The create's 404 leads to the check and the pull, then the create goes again.
+    expect(runtime.imageChecks).toBe(1);
+    expect(runtime.calls.filter((c) => c.startsWith('pull'))).toEqual(['pull gantry/busybox']);
+  });
+
   it('fails a missing image with pullPolicy Never as non-retryable without pulling', async () => {
     runtime.images.clear();
     const failure = await failureOf(run(makeInput({ pullPolicy: 'Never' })));

@@ -102,12 +102,23 @@ describe('a batched cluster service under steady traffic', () => {
     const snapshot = await clusterSnapshot(cluster.client, cluster.name);
     // Once each: a request both handed a reservation and placed by the service is not counted twice.
     expect(snapshot?.placements).toBe(LANES * ROUNDS * 41);
-    // And the room the service placed for such a request is freed, with everything else.
-    await waitFor('the service to hold nothing', async () => {
-      const after = await clusterSnapshot(cluster.client, cluster.name);
-      return after?.nodes.every((n) => n.allocations.length === 0) && after.pending.length === 0
-        ? true
-        : undefined;
+    // And the room the service placed for such a request is freed, with everything else. On a timeout the
+    // message names what is still held (a leaked allocation would say which task and run).
+    let held = '';
+    await waitFor(
+      'the service to hold nothing',
+      async () => {
+        const after = await clusterSnapshot(cluster.client, cluster.name);
+        const left = [
+          ...(after?.nodes.flatMap((n) => n.allocations) ?? []),
+          ...(after?.pending.map((p) => p.key) ?? []),
+        ];
+        held = left.join(', ');
+        return left.length === 0 ? true : undefined;
+      },
+      60_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; still held: ${held}`);
     });
   }, 600_000);
 });

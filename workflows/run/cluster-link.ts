@@ -109,17 +109,23 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
   const unanswered = new Map<string, PlacementRequest>();
   let othersWaiting = false;
 
-  setHandler(placementDecidedSignal, ({ taskId, decision }) => void decisions.set(taskId, decision));
-  setHandler(placementsDecidedSignal, (batch) => {
-    for (const { taskId, decision, requestedAt } of batch.decisions) {
-      if (isHandingOff) {
-        // A request handed a reservation meanwhile is answered already: the service frees what it placed.
-        const request = unanswered.get(taskId);
-        if (!request || (requestedAt !== undefined && requestedAt !== request.requestedAt)) continue;
-        unanswered.delete(taskId);
-      }
-      decisions.set(taskId, decision);
+  /**
+   * Takes a decision for a request this run still waits on. With hand-offs, a request handed a reservation
+   * meanwhile is answered already (the service frees what it placed), and a late answer to an earlier
+   * request of the same task is told apart by its time. A restarted service answers the requests it was
+   * rebuilt with one by one (`placementDecided`), so both signals go through here.
+   */
+  function decided(taskId: string, decision: PlacementDecision, requestedAt?: number): void {
+    if (isHandingOff) {
+      const request = unanswered.get(taskId);
+      if (!request || (requestedAt !== undefined && requestedAt !== request.requestedAt)) return;
+      unanswered.delete(taskId);
     }
+    decisions.set(taskId, decision);
+  }
+  setHandler(placementDecidedSignal, ({ taskId, decision }) => decided(taskId, decision));
+  setHandler(placementsDecidedSignal, (batch) => {
+    for (const { taskId, decision, requestedAt } of batch.decisions) decided(taskId, decision, requestedAt);
     if (batch.othersWaiting !== undefined) othersWaiting = batch.othersWaiting;
   });
   setHandler(placementContentionSignal, (contention) => void (othersWaiting = contention.othersWaiting));
@@ -166,7 +172,9 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
   const party = root?.workflowId ?? runWorkflowId;
   /** One workflow task's changes: hand-offs decided here and now, the rest to the service. */
   function sendChanges(changes: readonly SlotChange[]): Promise<void> {
-    const plan = planHandOffs(changes, [...unanswered.values()], isHandingOff && !othersWaiting);
+    // Only requests whose task still waits: a decision taken is never handed a second reservation.
+    const waiting = [...unanswered.values()].filter((r) => !decisions.has(r.taskId));
+    const plan = planHandOffs(changes, waiting, isHandingOff && !othersWaiting);
     for (const [taskId, decision] of plan.decisions) {
       decisions.set(taskId, decision);
       unanswered.delete(taskId);
