@@ -4,7 +4,7 @@
  */
 import Docker from 'dockerode';
 import type { IncomingMessage } from 'node:http';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { DockerEndpoint } from '../common/cluster-spec.js';
 import { type ContainerSpec, toCreateOptions } from './container-spec.js';
 import {
@@ -20,6 +20,8 @@ export interface ContainerState {
   readonly id: string;
   readonly name: string;
   readonly isRunning: boolean;
+  /** Docker's state name: created, running, paused, restarting, removing, exited or dead. */
+  readonly status: string;
   readonly exitCode: number;
   readonly isOomKilled: boolean;
   readonly labels: Readonly<Record<string, string>>;
@@ -39,6 +41,11 @@ export interface ContainerRuntime {
    * fast it comes; `ended` settles when the container's output closes.
    */
   attachOutput(id: string, sink: Writable): Promise<{ readonly ended: Promise<void> }>;
+  /**
+   * Copies everything a container has printed so far into `sink`, and with `follow` what it prints until it
+   * stops: how an attempt adopts a container an earlier run of it started (see attempt-record.ts).
+   */
+  copyLogs(id: string, sink: Writable, follow: boolean): Promise<{ readonly ended: Promise<void> }>;
   killContainer(id: string): Promise<void>;
   removeContainer(id: string): Promise<void>;
   removeVolume(name: string): Promise<void>;
@@ -93,13 +100,36 @@ const PERMANENT_PULL_ERRORS = [
   /invalid reference format/i,
 ];
 
-export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime {
-  const docker = new Docker('socketPath' in endpoint ? { socketPath: endpoint.socketPath } : endpoint);
+/**
+ * How long a short Docker call (inspect, create, start, kill, remove, list) may stay silent before it is
+ * abandoned as DockerUnavailable. An engine can hang with its socket open (seen here under load: the API
+ * answered nothing, and every activity waiting on it heartbeated forever); the platform retry then
+ * decides. Generous, because a busy engine on a small host takes seconds to create a container.
+ */
+export const DOCKER_CALL_TIMEOUT_MS = 90_000;
+
+function streamEnd(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', resolve);
+  });
+}
+
+export function createDockerRuntime(
+  endpoint: DockerEndpoint,
+  callTimeoutMs = DOCKER_CALL_TIMEOUT_MS,
+): ContainerRuntime {
+  const options = 'socketPath' in endpoint ? { socketPath: endpoint.socketPath } : endpoint;
+  const docker = new Docker({ ...options, timeout: callTimeoutMs });
+  // Waits, attaches, log follows, pulls and archives stay silent or stream for as long as the task runs:
+  // they get a client without the idle timeout (a container's own limit is enforced by the activity).
+  const streams = new Docker(options);
 
   async function pullImage(image: string): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await docker.pull(image);
+      stream = await streams.pull(image);
     } catch (err) {
       const { message, status } = describe(err);
       if (PERMANENT_PULL_ERRORS.some((re) => re.test(message)) || status === 404) {
@@ -111,7 +141,7 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
       throw new ImagePullError(image, message, { cause: err });
     }
     await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+      streams.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
         const failure = err?.message ?? events.find((event) => event.error)?.error;
         if (!failure) resolve();
         else if (PERMANENT_PULL_ERRORS.some((re) => re.test(failure)))
@@ -126,6 +156,7 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
       id: info.Id,
       name: info.Name.replace(/^\//, ''),
       isRunning: info.State.Running,
+      status: info.State.Status,
       exitCode: info.State.ExitCode,
       isOomKilled: info.State.OOMKilled,
       labels: info.Config.Labels ?? {},
@@ -180,7 +211,7 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
     },
     async waitContainer(id) {
       try {
-        const result = (await docker.getContainer(id).wait()) as { StatusCode: number };
+        const result = (await streams.getContainer(id).wait()) as { StatusCode: number };
         return result.StatusCode;
       } catch (err) {
         throw unavailable(`wait ${id.slice(0, 12)}`, err);
@@ -204,6 +235,7 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
           id: c.Id,
           name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
           isRunning: c.State === 'running',
+          status: c.State,
           exitCode: 0,
           isOomKilled: false,
           labels: c.Labels,
@@ -218,19 +250,33 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
         // Attached before the start (see run-container.ts), so there is nothing earlier to replay; with
         // `logs: true` Docker may also replay what the live stream already delivered, and a fast task's
         // output then appears twice in its log.
-        stream = await docker
+        stream = await streams
           .getContainer(id)
           .attach({ stream: true, stdout: true, stderr: true, logs: false });
       } catch (err) {
         throw unavailable(`attach ${id.slice(0, 12)}`, err);
       }
-      docker.modem.demuxStream(stream, sink, sink);
-      const ended = new Promise<void>((resolve) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', resolve);
-      });
-      return { ended };
+      streams.modem.demuxStream(stream, sink, sink);
+      return { ended: streamEnd(stream) };
+    },
+    async copyLogs(id, sink, follow) {
+      try {
+        const container = streams.getContainer(id);
+        if (!follow) {
+          // Without follow Docker answers with the whole (multiplexed) log at once.
+          const all = await container.logs({ stdout: true, stderr: true, follow: false });
+          const stream = new PassThrough();
+          streams.modem.demuxStream(stream, sink, sink);
+          const ended = streamEnd(stream);
+          stream.end(all);
+          return { ended };
+        }
+        const stream = await container.logs({ stdout: true, stderr: true, follow: true });
+        streams.modem.demuxStream(stream, sink, sink);
+        return { ended: streamEnd(stream) };
+      } catch (err) {
+        throw unavailable(`logs of ${id.slice(0, 12)}`, err);
+      }
     },
     async killContainer(id) {
       try {
@@ -287,7 +333,7 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
     },
     async getArchive(id, path) {
       try {
-        return (await docker.getContainer(id).getArchive({ path })) as Readable;
+        return (await streams.getContainer(id).getArchive({ path })) as Readable;
       } catch (err) {
         if (describe(err).status === 404) return undefined;
         throw unavailable(`read ${path} from ${id.slice(0, 12)}`, err);
@@ -295,7 +341,7 @@ export function createDockerRuntime(endpoint: DockerEndpoint): ContainerRuntime 
     },
     async putArchive(id, path, tar) {
       try {
-        const response = await docker.getContainer(id).putArchive(tar, { path });
+        const response = await streams.getContainer(id).putArchive(tar, { path });
         (response as unknown as Readable | undefined)?.resume?.();
       } catch (err) {
         const { status, message } = describe(err);

@@ -17,6 +17,14 @@ export class DockerUnavailableError extends GantryActivityError {
   }
 }
 
+/** The node's worker is shutting down (or was given up on) while the attempt's container runs on. */
+export class WorkerShutdownError extends GantryActivityError {
+  constructor(message: string) {
+    super(FailureType.WorkerShutdown, message);
+    this.name = 'WorkerShutdownError';
+  }
+}
+
 export class ImageNotFoundError extends GantryActivityError {
   readonly image: string;
   constructor(image: string, detail: string, options?: { cause?: unknown }) {

@@ -39,7 +39,7 @@ export function createActivities(deps: ActivityDeps) {
       try {
         return await runContainerAttempt(runDeps, input);
       } catch (err) {
-        throw toFailure(err, deps.nodeId);
+        throw toFailure(err, deps.nodeId, input.attempt);
       }
     },
 

@@ -5,7 +5,7 @@
  * through the artifact store (data-plane.ts); a task with `cache` may be answered from it with no
  * container at all (task-cache.ts).
  */
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import { createWriteStream } from 'node:fs';
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,7 +15,19 @@ import type { ArtifactStore } from './artifact-store.js';
 import { checkInputArtifacts, collectOutputs, prepareContainer } from './data-plane.js';
 import { toContainerSpec } from './container-spec.js';
 import type { ContainerRuntime } from './docker-runtime.js';
-import { GantryActivityError, ImageNotFoundError, InvalidTaskConfigError } from './errors.js';
+import {
+  type Adoption,
+  type AttemptRecord,
+  adoptionOf,
+  readAttemptRecord,
+  writeAttemptRecord,
+} from './attempt-record.js';
+import {
+  GantryActivityError,
+  ImageNotFoundError,
+  InvalidTaskConfigError,
+  WorkerShutdownError,
+} from './errors.js';
 import { CappedLogWriter, DEFAULT_LOG_LIMIT_BYTES } from './log-cap.js';
 import { cacheKeyOf, findReusableEntry } from './task-cache.js';
 import type { RunContainerInput, RunContainerResult } from './types.js';
@@ -130,16 +142,59 @@ export async function runContainerAttempt(
   input: RunContainerInput,
 ): Promise<RunContainerResult> {
   const ctx = Context.current();
-  const attempt = ctx.info.attempt;
+  // A run that keeps its own attempt count (so that platform failures do not use up the user's attempts)
+  // says which attempt this is, and may run the same attempt again; older runs leave it to Temporal.
+  const attempt = input.attempt ?? ctx.info.attempt;
+  const isRerunnable = input.attempt !== undefined;
+  const file = logPath(deps.logDir, input.runId, input.taskId, attempt);
+  let phase: Record<string, string> = { phase: 'preparing' };
+  // From the first moment, not only while the container runs: a long image pull must not read as a dead
+  // worker (20 s without a heartbeat times the attempt out).
+  const heartbeat = setInterval(() => ctx.heartbeat(phase), deps.heartbeatIntervalMs);
+  try {
+    if (isRerunnable) {
+      const record = await readAttemptRecord(file);
+      if (record) return answerFromRecord(record);
+    }
+    return await runAttempt(deps, input, attempt, isRerunnable, file, (next) => (phase = next));
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/** An attempt that already ended, run again after its activity's result was lost: the same answer. */
+function answerFromRecord(record: AttemptRecord): RunContainerResult {
+  if (record.kind === 'succeeded') return record.result;
+  throw new TaskAttemptError(record.failureType, record.message, record.exitCode, record.logTail);
+}
+
+// Cancellations after which the container is left running for the next run of this attempt to adopt: the
+// worker is shutting down, or Temporal already gave up on this activity (its heartbeats did not arrive)
+// and has asked the workflow for the next one.
+const LEAVE_RUNNING_REASONS = new Set(['WORKER_SHUTDOWN', 'TIMED_OUT']);
+
+function isLeftRunning(reason: unknown): boolean {
+  return reason instanceof CancelledFailure && LEAVE_RUNNING_REASONS.has(reason.message);
+}
+
+async function runAttempt(
+  deps: RunContainerDeps,
+  input: RunContainerInput,
+  attempt: number,
+  isRerunnable: boolean,
+  file: string,
+  setPhase: (phase: Record<string, string>) => void,
+): Promise<RunContainerResult> {
+  const ctx = Context.current();
   const { runtime, store } = deps;
   const now = deps.now ?? Date.now;
   const logLimitBytes = deps.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES;
   const spec = toContainerSpec(input, attempt, deps.hostMountAllowlist, logLimitBytes);
-  const file = logPath(deps.logDir, input.runId, input.taskId, attempt);
 
   // A worker that died mid-attempt leaves its container behind; the task must never run twice at once.
   // The lookup runs alongside the image check and the create (listing is slow on a busy engine: it took
-  // part of the ready → created time), and what it finds is removed before anything starts.
+  // part of the ready → created time), and what it finds is removed before anything starts, unless it is
+  // this very attempt's, which a re-run adopts.
   const stale = runtime.findContainers({ [Label.Run]: input.runId, [Label.Task]: input.taskId });
   stale.catch(() => undefined); // Awaited below; this only keeps an early return from leaving it unhandled.
   const removed = new Set<string>();
@@ -155,7 +210,7 @@ export async function runContainerAttempt(
   // only then is it pulled: one Docker call fewer per task on an engine that is often the bottleneck.
   const isImageFirst = input.pullPolicy === 'Always' || input.cache !== undefined;
   const pullIfMissing = async () => {
-    ctx.heartbeat({ phase: 'pulling' });
+    setPhase({ phase: 'pulling', image: input.image });
     await ensureImage(runtime, input.image, input.pullPolicy);
   };
   if (isImageFirst) await pullIfMissing();
@@ -198,34 +253,46 @@ export async function runContainerAttempt(
     }
   };
   let id: string;
+  let adoption: Adoption | undefined;
   try {
     id = await create();
   } catch (err) {
-    // A leftover of this very attempt holds the name: the create goes again once it is gone.
-    if ((await stale).length === 0) throw err;
-    await removeStale();
-    id = await create();
+    // A leftover holds the name: this very attempt's, which a re-run adopts, or one to remove first.
+    const found = await stale;
+    if (found.length === 0) throw err;
+    const own = isRerunnable ? found.find((c) => c.name === spec.name) : undefined;
+    const state = own ? await runtime.inspectContainer(own.id) : undefined;
+    adoption = state ? adoptionOf(state) : undefined;
+    if (state && adoption !== 'replace') {
+      id = state.id;
+    } else {
+      adoption = undefined;
+      await removeStale();
+      id = await create();
+    }
   }
+  const isAdoptedStarted = adoption === 'running' || adoption === 'exited';
   const createdAt = Date.now();
   await removeStale(id);
-  const heartbeat = setInterval(
-    () => ctx.heartbeat({ phase: 'running', container: spec.name }),
-    deps.heartbeatIntervalMs,
-  );
+  setPhase({ phase: 'running', container: spec.name, ...(adoption ? { adopted: adoption } : {}) });
   const started = Date.now();
   let logsDone: Promise<void> = Promise.resolve();
+  let isKept = false;
   try {
-    await prepareContainer(runtime, store, id, input);
+    if (!isAdoptedStarted) await prepareContainer(runtime, store, id, input);
     await mkdir(path.dirname(file), { recursive: true });
-    const sink = createWriteStream(file, { flags: 'a' });
+    // An adopted container's whole log is copied again, so its file is written afresh, not appended to.
+    const sink = createWriteStream(file, { flags: isAdoptedStarted ? 'w' : 'a' });
     const capped = new CappedLogWriter(sink, logLimitBytes);
     // Attached before the start: Docker's own log files are capped and rotate, so a follower that came
     // late to a fast-printing task would find its first lines gone.
-    const attached = await runtime.attachOutput(id, capped);
+    const attached = isAdoptedStarted
+      ? await runtime.copyLogs(id, capped, adoption === 'running')
+      : await runtime.attachOutput(id, capped);
     logsDone = attached.ended
       .catch(() => undefined)
       .finally(() => new Promise<void>((resolve) => capped.end(() => sink.end(resolve))));
-    await runtime.startContainer(id);
+    if (!isAdoptedStarted) await runtime.startContainer(id);
 
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race<Outcome>([
@@ -236,58 +303,31 @@ export async function runContainerAttempt(
       ctx.cancelled.catch((reason: unknown) => ({ kind: 'cancelled' as const, reason })),
     ]).finally(() => clearTimeout(timer));
 
+    if (outcome.kind === 'cancelled' && isRerunnable && isLeftRunning(outcome.reason)) {
+      isKept = true;
+      throw new WorkerShutdownError(
+        `task "${input.taskId}" attempt ${attempt}: the node's worker stopped watching it (${String((outcome.reason as Error).message)}); its container ${spec.name} keeps running for the next worker to adopt`,
+      );
+    }
     if (outcome.kind !== 'exited') await runtime.killContainer(id);
     // Bounded: a log stream that never closes must not hold the attempt open.
     await Promise.race([logsDone, new Promise((resolve) => setTimeout(resolve, 5000))]);
     const tail = await readTail(file, 2048);
 
     if (outcome.kind === 'cancelled') throw outcome.reason;
-    if (outcome.kind === 'timedOut') {
-      throw new TaskAttemptError(
-        FailureType.TaskTimedOut,
-        `task "${input.taskId}" exceeded timeoutSeconds=${input.timeoutSeconds} and was killed`,
-        null,
-        tail,
-      );
-    }
-    // A zero exit is a success even if the kernel killed one of the task's children: no inspect needed.
-    const isOomKilled =
-      outcome.exitCode !== 0 &&
-      (await wasOomKilled(runtime, id, outcome.exitCode, deps.oomFlagGraceMs ?? OOM_FLAG_GRACE_MS));
-    if (isOomKilled) {
-      throw new TaskAttemptError(
-        FailureType.OutOfMemory,
-        `task "${input.taskId}" was OOM-killed: it needs more than memoryMiB=${input.memoryMiB}`,
-        outcome.exitCode,
-        tail,
-      );
-    }
-    if (outcome.exitCode !== 0) {
-      const isPermanent = input.nonRetryableExitCodes.includes(outcome.exitCode);
-      throw new TaskAttemptError(
-        isPermanent ? FailureType.NonRetryableExitCode : FailureType.ExitCode,
-        `task "${input.taskId}" exited with code ${outcome.exitCode}${exitCodeHint(outcome.exitCode, isPermanent, input.memoryMiB)}`,
-        outcome.exitCode,
-        tail,
-      );
-    }
-    const collected = input.outputs
-      ? await collectOutputs(runtime, store, id, input).catch((err: unknown) => {
-          // Carries the log tail: a missing output is usually explained by what the task printed.
-          if (!(err instanceof GantryActivityError)) throw err;
-          throw new TaskAttemptError(err.failureType, err.message, 0, tail, { cause: err });
-        })
-      : undefined;
-    if (cacheKey !== undefined) {
-      await store.putCacheEntry(cacheKey, {
-        runId: input.runId,
-        taskId: input.taskId,
-        outputs: collected?.outputs ?? {},
-        artifacts: collected?.artifacts ?? {},
-        createdAt: new Date(now()).toISOString(),
-      });
-    }
-    return {
+    const settled = await settle(deps, input, id, outcome, tail, cacheKey).catch(async (err: unknown) => {
+      if (isRerunnable && err instanceof TaskAttemptError) {
+        await writeAttemptRecord(file, {
+          kind: 'failed',
+          failureType: err.failureType,
+          message: err.message,
+          exitCode: err.exitCode,
+          logTail: err.logTail,
+        });
+      }
+      throw err;
+    });
+    const result: RunContainerResult = {
       exitCode: 0,
       attempt,
       node: input.nodeId,
@@ -295,11 +335,70 @@ export async function runContainerAttempt(
       durationMs: Date.now() - started,
       logPath: file,
       createdAt,
-      ...(collected ?? {}),
+      ...(settled ?? {}),
       ...(cacheKey === undefined ? {} : { cacheKey }),
     };
+    if (isRerunnable) await writeAttemptRecord(file, { kind: 'succeeded', result });
+    return result;
   } finally {
-    clearInterval(heartbeat);
-    await runtime.removeContainer(id);
+    if (!isKept) await runtime.removeContainer(id);
   }
+}
+
+/** The exited (or timed-out) container's verdict: its outputs, or the TaskAttemptError that says why not. */
+async function settle(
+  deps: RunContainerDeps,
+  input: RunContainerInput,
+  id: string,
+  outcome: Exclude<Outcome, { kind: 'cancelled' }>,
+  tail: string,
+  cacheKey: string | undefined,
+): Promise<Pick<RunContainerResult, 'outputs' | 'artifacts'> | undefined> {
+  const { runtime, store } = deps;
+  if (outcome.kind === 'timedOut') {
+    throw new TaskAttemptError(
+      FailureType.TaskTimedOut,
+      `task "${input.taskId}" exceeded timeoutSeconds=${input.timeoutSeconds} and was killed`,
+      null,
+      tail,
+    );
+  }
+  // A zero exit is a success even if the kernel killed one of the task's children: no inspect needed.
+  const isOomKilled =
+    outcome.exitCode !== 0 &&
+    (await wasOomKilled(runtime, id, outcome.exitCode, deps.oomFlagGraceMs ?? OOM_FLAG_GRACE_MS));
+  if (isOomKilled) {
+    throw new TaskAttemptError(
+      FailureType.OutOfMemory,
+      `task "${input.taskId}" was OOM-killed: it needs more than memoryMiB=${input.memoryMiB}`,
+      outcome.exitCode,
+      tail,
+    );
+  }
+  if (outcome.exitCode !== 0) {
+    const isPermanent = input.nonRetryableExitCodes.includes(outcome.exitCode);
+    throw new TaskAttemptError(
+      isPermanent ? FailureType.NonRetryableExitCode : FailureType.ExitCode,
+      `task "${input.taskId}" exited with code ${outcome.exitCode}${exitCodeHint(outcome.exitCode, isPermanent, input.memoryMiB)}`,
+      outcome.exitCode,
+      tail,
+    );
+  }
+  const collected = input.outputs
+    ? await collectOutputs(runtime, store, id, input).catch((err: unknown) => {
+        // Carries the log tail: a missing output is usually explained by what the task printed.
+        if (!(err instanceof GantryActivityError)) throw err;
+        throw new TaskAttemptError(err.failureType, err.message, 0, tail, { cause: err });
+      })
+    : undefined;
+  if (cacheKey !== undefined) {
+    await store.putCacheEntry(cacheKey, {
+      runId: input.runId,
+      taskId: input.taskId,
+      outputs: collected?.outputs ?? {},
+      artifacts: collected?.artifacts ?? {},
+      createdAt: new Date((deps.now ?? Date.now)()).toISOString(),
+    });
+  }
+  return collected;
 }

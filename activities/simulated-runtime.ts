@@ -49,7 +49,7 @@ async function simulateAttempt(
   input: RunContainerInput,
 ): Promise<RunContainerResult> {
   const ctx = Context.current();
-  const attempt = ctx.info.attempt;
+  const attempt = input.attempt ?? ctx.info.attempt;
   const file = logPath(deps.logDir, input.runId, input.taskId, attempt);
   const artifacts = input.outputs?.artifacts ?? [];
   if (artifacts.length > 0) {
@@ -124,7 +124,7 @@ export function createSimulatedActivities(deps: SimulatedActivityDeps): GantryAc
       try {
         return await simulateAttempt(deps, input);
       } catch (err) {
-        throw toFailure(err, deps.nodeId);
+        throw toFailure(err, deps.nodeId, input.attempt);
       }
     },
     /** Nothing to remove: a simulated node never creates a container or a volume. */

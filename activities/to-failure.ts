@@ -6,10 +6,10 @@ import { TaskAttemptError } from './run-container.js';
 import type { TaskFailureDetails } from './types.js';
 
 /** Errors that are not the shell's own (cancellation, bugs) pass through unchanged. */
-export function toFailure(err: unknown, nodeId: string): unknown {
+export function toFailure(err: unknown, nodeId: string, attempt?: number): unknown {
   if (!(err instanceof GantryActivityError)) return err;
   const details: TaskFailureDetails = {
-    attempt: Context.current().info.attempt,
+    attempt: attempt ?? Context.current().info.attempt,
     exitCode: err instanceof TaskAttemptError ? err.exitCode : null,
     node: nodeId,
     logTail: err instanceof TaskAttemptError ? err.logTail : '',

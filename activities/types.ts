@@ -49,6 +49,12 @@ export interface RunContainerInput {
   readonly gpus?: readonly string[];
   /** The task's `expectedDurationSeconds`: how long a simulated node takes to run it (Docker ignores it). */
   readonly expectedDurationSeconds?: number;
+  /**
+   * The user's attempt this is, set by runs that count attempts themselves (workflows/run/attempts.ts):
+   * a platform failure runs the same attempt again, which adopts its container or answers from its record.
+   * Absent in runs of older code, where Temporal's retry policy counts and `Context.info.attempt` says.
+   */
+  readonly attempt?: number;
 }
 
 export interface RunContainerResult {
@@ -89,6 +95,8 @@ export interface ForeachItemResult {
   readonly index: number;
   readonly status: 'succeeded' | 'cached' | 'failed' | 'skipped' | 'cancelled';
   readonly attempts: number;
+  /** Platform re-runs of its attempts (absent when none, and in results of older code). */
+  readonly platformRetries?: number;
   readonly node: string | null;
   readonly exitCode: number | null;
   readonly error?: string;

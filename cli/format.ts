@@ -17,7 +17,10 @@ const MAX_VALUE_CHARS = 60;
 
 export interface JsonTaskResult {
   readonly status: string;
+  /** The user's attempts: what `retry.maxAttempts` bounds. */
   readonly attempts: number;
+  /** Attempts the platform broke (a lost worker or engine, a preemption) and ran again. */
+  readonly platformRetries: number;
   readonly exitCode: number | null;
   readonly node: string | null;
   readonly error?: string;
@@ -52,6 +55,7 @@ function jsonEntry(t: TaskSummary | ItemSummary): JsonTaskResult {
   return {
     status: t.status,
     attempts: t.attempts,
+    platformRetries: t.platformRetries,
     exitCode: t.exitCode,
     node: t.node,
     ...(t.error ? { error: t.error } : {}),
@@ -114,10 +118,15 @@ function foreachNote(f: ForeachProgress): string {
 
 function taskNote(task: TaskSummary): string {
   return [
+    ...(task.platformRetries > 0 ? [platformNote(task.platformRetries)] : []),
     ...(task.cachedFrom === undefined ? [] : [`cached from ${task.cachedFrom}`]),
     ...(task.childRunId === undefined ? [] : [`run ${task.childRunId}`]),
     ...(task.foreach ? [foreachNote(task.foreach)] : []),
   ].join('; ');
+}
+
+function platformNote(n: number): string {
+  return `${n} platform ${n === 1 ? 'retry' : 'retries'}`;
 }
 
 /** Failed and cancelled items first (they are what a reader looks for), then the rest, in index order. */
@@ -184,7 +193,11 @@ export function formatRunSummary(run: RunSummary | RunState): string {
     const shown = itemsToShow(t.items);
     for (const item of shown) {
       const itemId = `${id}[${item.index}]`;
-      rows.push(statsRow(`  ${itemId}`, item, item.cachedFrom ? `cached from ${item.cachedFrom}` : ''));
+      const notes = [
+        ...(item.platformRetries > 0 ? [platformNote(item.platformRetries)] : []),
+        ...(item.cachedFrom ? [`cached from ${item.cachedFrom}`] : []),
+      ];
+      rows.push(statsRow(`  ${itemId}`, item, notes.join('; ')));
       if (item.status === 'failed') failures.push(`\n${itemId}: ${item.error ?? 'failed'}`);
     }
     if (t.items.length > shown.length) rows.push([`  … and ${t.items.length - shown.length} more items`]);

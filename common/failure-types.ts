@@ -39,8 +39,34 @@ export const FailureType = {
   WhenError: 'WhenError',
   /** The run ended with at least one failed task. */
   PipelineFailed: 'PipelineFailed',
+  /**
+   * The node's worker shut down while the attempt ran; the container was left running for the worker that
+   * comes back to adopt. A platform failure: it draws on `retry.maxPlatformRetries`, not `maxAttempts`.
+   */
+  WorkerShutdown: 'WorkerShutdown',
+  /**
+   * Temporal timed the activity out (its heartbeats stopped, no worker picked it up, or it outlived its
+   * slack): the node's worker or engine is the suspect, not the task, whose own limit is TaskTimedOut.
+   */
+  ActivityTimeout: 'ActivityTimeout',
+  /** The task's platform failures (see PLATFORM_FAILURES) outnumbered `retry.maxPlatformRetries`. */
+  PlatformRetriesExhausted: 'PlatformRetriesExhausted',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/**
+ * Failures of the platform, not of the task: the node's worker went away (its heartbeats stopped, it shut
+ * down, nobody picked the attempt up), the Docker engine did not answer, or a registry failed a pull. Titus
+ * and Maestro keep these apart from the user's failures: they draw on `retry.maxPlatformRetries`, and the
+ * attempt is run again without counting against `retry.maxAttempts`. A task's own runtime limit
+ * (`TaskTimedOut`) is the user's.
+ */
+export const PLATFORM_FAILURES: readonly string[] = [
+  FailureType.DockerUnavailable,
+  FailureType.WorkerShutdown,
+  FailureType.ImagePullFailed,
+  FailureType.ActivityTimeout,
+];
 
 /** Failures that retrying cannot fix; mapped onto the RetryPolicy's nonRetryableErrorTypes. */
 export const NON_RETRYABLE_FAILURES: readonly FailureType[] = [

@@ -23,6 +23,7 @@ export interface ItemSummary {
   readonly index: number;
   readonly status: ForeachItemResult['status'];
   readonly attempts: number;
+  readonly platformRetries: number;
   readonly exitCode: number | null;
   readonly node: string | null;
   readonly error?: string;
@@ -34,7 +35,10 @@ export interface ItemSummary {
 
 export interface TaskSummary {
   readonly status: TaskStatus;
+  /** The user's attempts (retry.maxAttempts). */
   readonly attempts: number;
+  /** Attempts the platform broke and ran again without using one of the user's (retry.maxPlatformRetries). */
+  readonly platformRetries: number;
   readonly exitCode: number | null;
   readonly node: string | null;
   readonly error?: string;
@@ -95,6 +99,7 @@ function summarizeItem(item: ForeachItemResult, values: ReadonlyMap<string, stri
     index: item.index,
     status: item.status,
     attempts: item.attempts,
+    platformRetries: item.platformRetries ?? 0,
     exitCode: item.exitCode,
     node: item.node,
     ...(item.error === undefined ? {} : { error: item.error }),
@@ -109,6 +114,7 @@ function summarizeTask(id: string, task: TaskState, loaded: LoadedData): TaskSum
   return {
     status: task.status,
     attempts: task.attempts,
+    platformRetries: task.platformRetries ?? 0,
     exitCode: task.exitCode,
     node: task.node,
     ...(task.error === undefined ? {} : { error: task.error }),

@@ -85,5 +85,9 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     // Heartbeats carry cancellation back to the activity; keep the round trip short so a cancel kills fast.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
+    // On shutdown the running attempts are told at once (WORKER_SHUTDOWN): a counted attempt leaves its
+    // container running and reports a platform failure, and the worker that comes back adopts it. A grace
+    // period would only delay that hand-over; the containers themselves keep running.
+    shutdownGraceTime: 0,
   });
 }

@@ -31,8 +31,18 @@ export const RetrySchema = z
     backoffCoefficient: z.number().min(1).default(2),
     maximumIntervalSeconds: z.number().positive().default(60),
     nonRetryableExitCodes: z.array(z.number().int().min(1).max(255)).default([]),
+    /**
+     * Re-runs of an attempt that the platform broke (the node's worker died or shut down, its Docker engine
+     * did not answer, a preemption): they do not count against maxAttempts. Absent means
+     * DEFAULT_MAX_PLATFORM_RETRIES; no default is written here so that a task's canonical form, and with it
+     * its cache key, stays what it was before the field existed.
+     */
+    maxPlatformRetries: z.number().int().min(0).max(1000).optional(),
   })
   .strict();
+
+/** Platform re-runs a task gets when its retry policy does not say (Titus keeps a budget of its own). */
+export const DEFAULT_MAX_PLATFORM_RETRIES = 10;
 
 /** Placement constraints; the JSON form is fixed by the scheduler contract. */
 export const ConstraintSchema = z.discriminatedUnion('kind', [

@@ -47,8 +47,10 @@ fi
 docker_answers && { log "docker: using engine at $host (started meanwhile by another caller)"; exit 0; }
 
 is_root || die "no Docker engine answers at $host and starting dockerd needs root (try: sudo dockerd &)"
-args=()
-[[ "$host" != "unix://$DEFAULT_DOCKER_SOCK" ]] && args=(-H "$host")
+# --live-restore: containers keep running while dockerd restarts, so a task outlives an engine restart and
+# its attempt adopts it afterwards (a platform retry), instead of being killed and counted as the user's.
+args=(--live-restore)
+[[ "$host" != "unix://$DEFAULT_DOCKER_SOCK" ]] && args+=(-H "$host")
 if [[ "${GANTRY_DRY_RUN:-0}" == 1 ]]; then
   log "dry run: would start: dockerd ${args[*]} (log $GANTRY_LOG/dockerd.log)"
   exit 3

@@ -135,7 +135,10 @@ start_background() {
   printf '\n### %s: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$logfile"
   # A non-interactive shell does not make background jobs group leaders, so setsid execs without forking
   # and $! is the server's own pid.
-  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  # 9>&-: the daemon must not inherit the lock with_lock holds on fd 9. dockerd passes its descriptors on to
+  # containerd and every containerd-shim, and an orphaned shim that outlived a crashed dockerd then held
+  # the lock for good: the next `gantry up` waited on it for ever.
+  setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
   local pid=$!
   echo "$pid" >"$GANTRY_RUN/$kind.pid"
   echo "$pid"

@@ -113,7 +113,13 @@ export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface TaskState {
   readonly status: TaskStatus;
+  /** The user's attempts (retry.maxAttempts); platform re-runs are counted apart. */
   readonly attempts: number;
+  /**
+   * Times the platform broke an attempt and it ran again without using one of the user's: a worker or
+   * engine that went away, a preemption (absent in runs of older code).
+   */
+  readonly platformRetries?: number;
   readonly exitCode: number | null;
   readonly node: string | null;
   /** Why the task failed or was skipped, for people. */

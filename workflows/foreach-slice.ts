@@ -172,6 +172,7 @@ export async function runForeachSlice(input: ForeachSliceInput): Promise<Foreach
       status:
         s.status === 'succeeded' || s.status === 'cached' || s.status === 'failed' ? s.status : 'cancelled',
       attempts: s.attempts,
+      ...(s.platformRetries ? { platformRetries: s.platformRetries } : {}),
       node: s.node,
       exitCode: s.exitCode,
       ...(s.error ? { error: s.error } : {}),

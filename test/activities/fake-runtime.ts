@@ -66,14 +66,20 @@ export class FakeRuntime implements ContainerRuntime {
     this.calls.push(`start ${id}`);
     for (const [file, entry] of this.writesOnStart) this.files.set(file, entry);
   }
+  /** Set to make waits hang until the attempt is cancelled (a container that runs on). */
+  isWaitForever = false;
   async waitContainer() {
+    if (this.isWaitForever) await new Promise(() => undefined);
     return this.exitCode;
   }
   async inspectContainer(id: string): Promise<ContainerState> {
+    const leftover = this.leftovers.find((c) => c.id === id);
+    if (leftover) return leftover;
     return {
       id,
       name: id,
       isRunning: false,
+      status: 'exited',
       exitCode: this.exitCode,
       isOomKilled: this.isOomKilled,
       labels: {},
@@ -83,6 +89,11 @@ export class FakeRuntime implements ContainerRuntime {
     return this.leftovers;
   }
   async attachOutput(_id: string, sink: Writable) {
+    for (const chunk of this.output) sink.write(chunk);
+    return { ended: Promise.resolve() };
+  }
+  async copyLogs(id: string, sink: Writable, follow: boolean) {
+    this.calls.push(`logs ${id}${follow ? ' --follow' : ''}`);
     for (const chunk of this.output) sink.write(chunk);
     return { ended: Promise.resolve() };
   }

@@ -72,7 +72,15 @@ describe('runContainer', () => {
 
   it('removes the containers an earlier attempt left behind before it starts its own, and its own at the end', async () => {
     runtime.leftovers = [
-      { id: 'old', name: 'gantry-p-1-train-1', isRunning: true, exitCode: 0, isOomKilled: false, labels: {} },
+      {
+        id: 'old',
+        name: 'gantry-p-1-train-1',
+        isRunning: true,
+        status: 'running',
+        exitCode: 0,
+        isOomKilled: false,
+        labels: {},
+      },
     ];
     const result = await run(makeInput(), 2);
     expect(result).toMatchObject({
@@ -88,7 +96,15 @@ describe('runContainer', () => {
   it('creates again once a leftover that holds its very name is removed', async () => {
     // A preempted attempt's container, left by a worker that died: the re-placed task is attempt 1 again.
     runtime.leftovers = [
-      { id: 'old', name: 'gantry-p-1-train-1', isRunning: true, exitCode: 0, isOomKilled: false, labels: {} },
+      {
+        id: 'old',
+        name: 'gantry-p-1-train-1',
+        isRunning: true,
+        status: 'running',
+        exitCode: 0,
+        isOomKilled: false,
+        labels: {},
+      },
     ];
     const result = await run(makeInput(), 1);
     expect(result).toMatchObject({ exitCode: 0, attempt: 1, containerName: 'gantry-p-1-train-1' });

@@ -41,6 +41,7 @@ describe('run rendering', () => {
         a: {
           status: 'failed',
           attempts: 3,
+          platformRetries: 0,
           exitCode: 7,
           node: 'n1',
           error: 'task "a" exited with code 7',
@@ -49,6 +50,7 @@ describe('run rendering', () => {
         b: {
           status: 'skipped',
           attempts: 0,
+          platformRetries: 0,
           exitCode: null,
           node: null,
           error: 'skipped: upstream task "a" failed',

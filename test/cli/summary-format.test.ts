@@ -10,6 +10,7 @@ function makeTask(overrides: Partial<TaskSummary> = {}): TaskSummary {
   return {
     status: 'succeeded',
     attempts: 1,
+    platformRetries: 0,
     exitCode: 0,
     node: 'n1',
     outputs: {},
@@ -23,6 +24,7 @@ function makeItem(index: number, overrides: Partial<ItemSummary> = {}): ItemSumm
     index,
     status: 'succeeded',
     attempts: 1,
+    platformRetries: 0,
     exitCode: 0,
     node: 'n1',
     outputs: {},
@@ -83,6 +85,7 @@ describe('the --json summary', () => {
     expect(json.tasks['prep']).toEqual({
       status: 'cached',
       attempts: 0,
+      platformRetries: 0,
       exitCode: null,
       node: null,
       outputs: {},
@@ -91,11 +94,21 @@ describe('the --json summary', () => {
     expect(json.tasks['report']).toEqual({
       status: 'succeeded',
       attempts: 1,
+      platformRetries: 0,
       exitCode: 0,
       node: 'n1',
       outputs: { text: 'line one\nline two ' + 'z'.repeat(80) },
       artifacts: { html: { digest, sizeBytes: 1_572_864 } },
     });
+  });
+
+  it("counts the platform's re-runs apart from the user's attempts, in JSON and in the table", () => {
+    const run: RunSummary = {
+      ...summary,
+      tasks: { train: makeTask({ attempts: 1, platformRetries: 2 }) },
+    };
+    expect(toJsonResult(run).tasks['train']).toMatchObject({ attempts: 1, platformRetries: 2 });
+    expect(formatRunSummary(run)).toMatch(/train\s+succeeded\s+1\s+0\s+n1\s+2 platform retries/);
   });
 
   it('follows a foreach task with one entry per item, ID[index]', () => {
@@ -104,6 +117,7 @@ describe('the --json summary', () => {
     expect(json.tasks['each']).toEqual({
       status: 'succeeded',
       attempts: 0,
+      platformRetries: 0,
       exitCode: null,
       node: null,
       outputs: { v: '["x","y",null]' },
@@ -111,6 +125,7 @@ describe('the --json summary', () => {
     expect(json.tasks['each[0]']).toEqual({
       status: 'succeeded',
       attempts: 1,
+      platformRetries: 0,
       exitCode: 0,
       node: 'n1',
       outputs: { v: 'x' },
@@ -120,6 +135,7 @@ describe('the --json summary', () => {
     expect(json.tasks['each[2]']).toEqual({
       status: 'failed',
       attempts: 2,
+      platformRetries: 0,
       exitCode: 3,
       node: 'n1',
       error: 'item 2 exited with code 3',

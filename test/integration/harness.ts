@@ -55,6 +55,8 @@ export interface TestClusterOptions {
   readonly bundlePath?: string;
   /** The cluster service continues as new past this many history events (its default when absent). */
   readonly clusterMaxHistoryEvents?: number;
+  /** Nodes whose workers the test runs itself (a `gantry worker --node` process it can kill). */
+  readonly externalNodes?: readonly string[];
 }
 
 export async function startTestCluster(
@@ -103,18 +105,20 @@ export async function startTestCluster(
   const workers: Worker[] = [
     await newControlWorker(),
     ...(await Promise.all(
-      spec.nodes.map((node) =>
-        createNodeWorker({
-          connection,
-          namespace: config.namespace,
-          clusterName: name,
-          node,
-          logDir: config.logDir,
-          artifactDir: config.artifactDir,
-          hostMountAllowlist: [],
-          ...(logLimitBytes === undefined ? {} : { logLimitBytes }),
-        }),
-      ),
+      spec.nodes
+        .filter((node) => !options.externalNodes?.includes(node.id))
+        .map((node) =>
+          createNodeWorker({
+            connection,
+            namespace: config.namespace,
+            clusterName: name,
+            node,
+            logDir: config.logDir,
+            artifactDir: config.artifactDir,
+            hostMountAllowlist: [],
+            ...(logLimitBytes === undefined ? {} : { logLimitBytes }),
+          }),
+        ),
     )),
   ];
   const running = workers.map((w) => w.run());

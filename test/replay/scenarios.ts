@@ -18,6 +18,7 @@ import {
   shTask,
   waitFor,
 } from '../integration/harness.js';
+import { nodeProcess } from '../integration/node-process.js';
 import {
   placementBatchesScenario,
   placementChangesScenario,
@@ -377,6 +378,47 @@ export const SCENARIOS: readonly Scenario[] = [
       });
       assertStatus(state, 'succeeded');
       return [state.workflowId];
+    },
+  },
+  {
+    name: 'counted-attempts',
+    covers:
+      'attempts counted by the run (gantry-counted-attempts): a task that fails both of its attempts with backoff, and one whose node worker is stopped mid-task, so its attempt is a platform retry that adopts the container',
+    nodes: oneNode,
+    options: { externalNodes: ['n1'] },
+    async drive(cluster) {
+      const worker = nodeProcess(cluster, 'n1');
+      await worker.start();
+      try {
+        const run = await cluster.start({
+          name: 'counted',
+          tasks: [
+            shTask('flaky', 'exit 3', {
+              resources: small,
+              retry: { maxAttempts: 2, initialIntervalSeconds: 1 },
+            }),
+            shTask('long', 'sleep 8', { resources: small }),
+          ],
+        });
+        // The worker goes only once "flaky" is done, so that only "long" is caught by it.
+        await waitFor('"flaky" to fail and "long" to run', async () => {
+          const flaky = (await runState(run.handle)).tasks['flaky'];
+          const running = await docker.findContainers({ [Label.Run]: run.runId, [Label.Task]: 'long' });
+          return flaky?.status === 'failed' && running.some((c) => c.isRunning) ? true : undefined;
+        });
+        await worker.stop('SIGTERM');
+        await worker.start();
+        const state = await waitForRun(run.handle);
+        assertStatus(state, 'failed');
+        assert.deepEqual([state.tasks['flaky']?.attempts, state.tasks['flaky']?.platformRetries], [2, 0]);
+        assert.deepEqual(
+          [state.tasks['long']?.status, state.tasks['long']?.attempts, state.tasks['long']?.platformRetries],
+          ['succeeded', 1, 1],
+        );
+        return [run.workflowId];
+      } finally {
+        await worker.stop('SIGTERM');
+      }
     },
   },
   offPeakWindowsScenario,

@@ -3,15 +3,16 @@
  * activity on the chosen node's queue with the task's retry policy, released when it ends. A preempted
  * attempt goes back to the queue and is placed again; it does not count as a failure.
  */
-import { CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { GantryActivities, RunContainerInput, RunContainerResult } from '../../activities/index.js';
 import { FailureType } from '../../common/failure-types.js';
-import type { TaskSpec } from '../../pipeline/schema.js';
+import { DEFAULT_MAX_PLATFORM_RETRIES, type TaskSpec } from '../../pipeline/schema.js';
 import { toResourceVector } from '../../common/resources.js';
 import type { PlacementRequest, TaskState } from '../definitions.js';
 import { taskActivityOptions } from '../task-activity.js';
 import type { ClusterLink } from './cluster-link.js';
-import { viewFailure } from './failure-view.js';
+import { COUNTED_ATTEMPTS_PATCH, type Verdict, countedActivityOptions, judgeFailure } from './attempts.js';
+import { type FailureView, viewFailure } from './failure-view.js';
 import { EVENTS_PER_ATTEMPT, type HistoryBudget } from './history-budget.js';
 
 export interface ContainerUnit {
@@ -65,6 +66,19 @@ export interface UnitContext {
 export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): Promise<UnitOutcome> {
   const { task, unitId } = unit;
   const key = `${ctx.workflowId}/${unitId}`;
+  // Runs started before attempts were counted here keep Temporal's retry policy on replay.
+  const isCounted = patched(COUNTED_ATTEMPTS_PATCH);
+  let attempt = 1;
+  let platformRetries = 0;
+  const failed = (patch: Partial<TaskState>): UnitOutcome => ({
+    outcome: 'failed',
+    patch: {
+      status: 'failed',
+      ...(isCounted ? { platformRetries } : {}),
+      finishedAt: Date.now(),
+      ...patch,
+    },
+  });
   for (;;) {
     ctx.budget.add(EVENTS_PER_ATTEMPT);
     ctx.onProgress({ status: 'queued' });
@@ -81,32 +95,47 @@ export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): P
     };
     const decision = await ctx.link.place(request);
     if (decision.kind === 'rejected') {
-      return {
-        outcome: 'failed',
-        patch: {
-          status: 'failed',
-          error: `unschedulable: ${decision.reason}`,
-          failureType: FailureType.Unschedulable,
-          finishedAt: Date.now(),
-        },
-      };
+      return failed({
+        error: `unschedulable: ${decision.reason}`,
+        failureType: FailureType.Unschedulable,
+      });
     }
     ctx.nodeQueues.set(decision.nodeId, decision.taskQueue);
     const startedAt = Date.now();
     ctx.link.noteStarted(unitId, startedAt);
     ctx.onProgress({ status: 'running', node: decision.nodeId, startedAt });
     const activities = proxyActivities<GantryActivities>({
-      ...taskActivityOptions(task, decision.taskQueue),
+      ...(isCounted
+        ? countedActivityOptions(task, decision.taskQueue)
+        : taskActivityOptions(task, decision.taskQueue)),
       // The event history then reads as the pipeline does: which task (or item) ran where.
       summary: `task ${unitId} on node ${decision.nodeId} (${task.image ?? 'no image'})`,
     });
-    const input = unit.input({
+    const placed = unit.input({
       nodeId: decision.nodeId,
       ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
       ...(decision.gpus ? { gpus: decision.gpus } : {}),
     });
     try {
-      return succeeded(await ctx.link.preemptible(unitId, () => activities.runContainer(input)));
+      // Attempts on the same placement: the user's (with the task's backoff) and the platform's re-runs.
+      for (;;) {
+        const input = isCounted ? { ...placed, attempt } : placed;
+        try {
+          const result = await ctx.link.preemptible(unitId, () => activities.runContainer(input));
+          const done = succeeded(result);
+          return isCounted ? { ...done, patch: { ...done.patch, platformRetries } } : done;
+        } catch (err) {
+          if (isCancellation(err) || !isCounted) throw err;
+          const failure = viewFailure(err);
+          const verdict = judgeFailure(task, { attempt, platformRetries }, failure);
+          if (verdict.kind === 'fail') return failed(failedPatch(failure, verdict, attempt));
+          ctx.budget.add(EVENTS_PER_ATTEMPT);
+          if (verdict.isPlatform) platformRetries += 1;
+          else attempt += 1;
+          ctx.onProgress(verdict.isPlatform ? { platformRetries } : { attempts: attempt - 1 });
+          await ctx.link.preemptible(unitId, () => sleep(verdict.delayMs));
+        }
+      }
     } catch (err) {
       const preemption = ctx.link.takePreemption(unitId);
       if (
@@ -115,24 +144,47 @@ export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): P
         !CancellationScope.current().consideredCancelled
       ) {
         ctx.onProgress({ preemptions: ctx.preemptionsOf() + 1, lastPreemption: preemption });
+        if (isCounted) {
+          // A preemption is the platform's doing: the same attempt runs again, from the placement.
+          const budget = task.retry.maxPlatformRetries ?? DEFAULT_MAX_PLATFORM_RETRIES;
+          if (platformRetries >= budget) {
+            return failed({
+              attempts: attempt,
+              exitCode: null,
+              error: `preempted ${platformRetries + 1} times with the platform's other failures (retry.maxPlatformRetries=${budget}); last: ${preemption}`,
+              failureType: FailureType.PlatformRetriesExhausted,
+            });
+          }
+          platformRetries += 1;
+        }
         continue;
       }
       if (isCancellation(err)) throw err;
       const failure = viewFailure(err);
-      return {
-        outcome: 'failed',
-        patch: {
-          status: 'failed',
-          attempts: failure.details?.attempt ?? task.retry.maxAttempts,
-          exitCode: failure.details?.exitCode ?? null,
-          error: failure.message,
-          ...(failure.type ? { failureType: failure.type } : {}),
-          ...(failure.details?.logTail ? { logTail: failure.details.logTail } : {}),
-          finishedAt: Date.now(),
-        },
-      };
+      return failed({
+        attempts: failure.details?.attempt ?? task.retry.maxAttempts,
+        exitCode: failure.details?.exitCode ?? null,
+        error: failure.message,
+        ...(failure.type ? { failureType: failure.type } : {}),
+        ...(failure.details?.logTail ? { logTail: failure.details.logTail } : {}),
+      });
     } finally {
       ctx.link.release(unitId, key);
     }
   }
+}
+
+/** A counted unit's last failure, as the run shows it. */
+function failedPatch(
+  failure: FailureView,
+  verdict: Extract<Verdict, { kind: 'fail' }>,
+  attempt: number,
+): Partial<TaskState> {
+  return {
+    attempts: failure.details?.attempt ?? attempt,
+    exitCode: failure.details?.exitCode ?? null,
+    error: verdict.message,
+    ...(verdict.failureType ? { failureType: verdict.failureType } : {}),
+    ...(failure.details?.logTail ? { logTail: failure.details.logTail } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 /** Decodes why an activity or child workflow failed: only the failure's `type` survives Temporal. */
 import type { TaskFailureDetails } from '../../activities/types.js';
+import { FailureType } from '../../common/failure-types.js';
 
 export interface FailureView {
   readonly type?: string;
@@ -27,7 +28,7 @@ export function viewFailure(err: unknown): FailureView {
       };
     }
     if (failure.name === 'TimeoutFailure')
-      return { type: 'ActivityTimeout', message: failure.message ?? 'activity timed out' };
+      return { type: FailureType.ActivityTimeout, message: failure.message ?? 'activity timed out' };
     current = failure.cause;
   }
   return { message: err instanceof Error ? err.message : String(err) };

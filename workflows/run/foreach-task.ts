@@ -61,6 +61,11 @@ export async function runForeachTask(
   const plan = planSlices(items.length, task.maxParallel);
   const { workflowId, taskQueue } = workflowInfo();
   const upstream = upstreamOf(task, scope);
+  // A slice gets its own items, never the whole list again: a literal list of 25,000 items in every slice's
+  // input made the run's history 6 MB, past what a client may read in one message. The items' cache keys
+  // are the task's definition without the list too, so one more item does not make the others miss.
+  const sliceTask: TaskSpec = { ...task };
+  delete (sliceTask as { foreach?: string }).foreach;
   let progress: ForeachProgress = {
     total: items.length,
     succeeded: 0,
@@ -89,7 +94,7 @@ export async function runForeachTask(
       runId: run.runId,
       pipeline: run.pipeline,
       clusterWorkflowId: run.clusterWorkflowId,
-      task,
+      task: sliceTask,
       items: items.slice(slice.from, slice.to),
       firstIndex: slice.from,
       parallel: plan.parallelPerSlice,

@@ -16,6 +16,9 @@ export async function cleanupRunOnNodes(
       proxyActivities<GantryActivities>({
         taskQueue: queue,
         startToCloseTimeout: '2m',
+        // A node whose worker is gone would hold the run open for ever; its leftovers are the node
+        // worker's to remove when it comes back.
+        scheduleToStartTimeout: '2m',
         retry: { maximumAttempts: 5 },
         summary: `clean up run ${runId} on node ${node}`,
       })
