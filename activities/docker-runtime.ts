@@ -25,6 +25,8 @@ export interface ContainerState {
   readonly exitCode: number;
   readonly isOomKilled: boolean;
   readonly labels: Readonly<Record<string, string>>;
+  /** When Docker created it (ms since the epoch). */
+  readonly createdAt?: number;
 }
 
 export interface ContainerRuntime {
@@ -160,6 +162,7 @@ export function createDockerRuntime(
       exitCode: info.State.ExitCode,
       isOomKilled: info.State.OOMKilled,
       labels: info.Config.Labels ?? {},
+      createdAt: Date.parse(info.Created),
     };
   }
 
@@ -239,6 +242,7 @@ export function createDockerRuntime(
           exitCode: 0,
           isOomKilled: false,
           labels: c.Labels,
+          createdAt: c.Created * 1000,
         }));
       } catch (err) {
         throw unavailable('list containers', err);

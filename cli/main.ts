@@ -35,6 +35,7 @@ import { ExitCode } from './exit-codes.js';
 import { collectParam } from './param-flag.js';
 import { StackScriptError, installQuietRuntime, runStackScript } from './stack.js';
 import { startWorkerDaemon, stopWorkerDaemon } from './worker-daemon.js';
+import { upNodes } from './up-nodes.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -177,11 +178,13 @@ program
       stop?: boolean;
     }) => {
       if (opts.stop) {
-        action = stopWorkerDaemon(config).then((pid) => {
+        action = stopWorkerDaemon(config).then((pids) => {
           process.stderr.write(
-            pid === undefined
+            pids.length === 0
               ? 'gantry: no background worker runs\n'
-              : `gantry: stopped the background worker (pid ${pid})\n`,
+              : pids.length === 1
+                ? `gantry: stopped the background worker (pid ${pids[0]})\n`
+                : `gantry: stopped ${pids.length} background workers (pids ${pids.join(', ')})\n`,
           );
           return ExitCode.Ok;
         });
@@ -295,9 +298,19 @@ program
   .description('start the local stack: Docker engine, Temporal dev server with its Web UI, images')
   .option('--no-images', 'skip building the local images')
   .option('--worker', 'also start a background worker (`gantry worker --detach`)')
-  .action((opts: { images: boolean; worker?: boolean }) => {
-    action = runStackScript('up', opts.images ? [] : ['--no-images']).then(async (env) => {
+  .option(
+    '--nodes <n>',
+    'a cluster of N nodes, each its own Docker engine (socket, data root, bridge); with --worker, a worker per node',
+    positiveInt,
+  )
+  .action((opts: { images: boolean; worker?: boolean; nodes?: number }) => {
+    const args = [
+      ...(opts.images ? [] : ['--no-images']),
+      ...(opts.nodes ? ['--nodes', String(opts.nodes)] : []),
+    ];
+    action = runStackScript('up', args).then(async (env) => {
       for (const [key, value] of Object.entries(env)) process.stdout.write(`${key}=${value}\n`);
+      if (opts.nodes) return upNodes(config, env, opts.nodes, opts.worker ?? false, detachWorker);
       return opts.worker ? detachWorker([]) : ExitCode.Ok;
     });
   });

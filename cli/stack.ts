@@ -54,7 +54,7 @@ export async function runStackScript(
   return Object.fromEntries(
     out
       .split('\n')
-      .map((line) => /^([A-Z_]+)=(.*)$/.exec(line))
+      .map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => [m[1]!, m[2]!]),
   );

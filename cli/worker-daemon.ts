@@ -4,7 +4,7 @@
  * and control queue; its pid file and log live under $GANTRY_HOME/run.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GantryConfig } from '../engine/config.js';
 import { GantryCliError } from './errors.js';
@@ -20,11 +20,30 @@ export interface DaemonFiles {
   readonly logFile: string;
 }
 
-export function daemonFiles(config: GantryConfig): DaemonFiles {
+/** The daemons' file names of a cluster start with this; each serves everything, or a role. */
+function daemonTag(config: GantryConfig): string {
   // Queue names are safe for file names except for the odd separator; keep letters, digits, dot, dash.
-  const tag = `${config.clusterName}-${config.controlTaskQueue}`.replace(/[^A-Za-z0-9.-]/g, '_');
+  return `${config.clusterName}-${config.controlTaskQueue}`.replace(/[^A-Za-z0-9.-]/g, '_');
+}
+
+/**
+ * `role`: what the daemon serves when it is one of several (`control`, `node-n1`); absent for the one
+ * daemon that serves everything. `gantry up --nodes N` runs one per node, so a node's worker can be lost alone.
+ */
+export function daemonFiles(config: GantryConfig, role?: string): DaemonFiles {
+  const tag = `${daemonTag(config)}${role ? `--${role.replace(/[^A-Za-z0-9.-]/g, '_')}` : ''}`;
   const dir = path.join(config.home, 'run');
   return { pidFile: path.join(dir, `worker-${tag}.pid`), logFile: path.join(dir, `worker-${tag}.log`) };
+}
+
+/** The role a `gantry worker` argument list serves: `control`, `node-<ids>`, or undefined for all. */
+export function daemonRole(workerArgs: readonly string[]): string | undefined {
+  if (workerArgs.includes('--control')) return 'control';
+  const at = workerArgs.indexOf('--node');
+  if (at < 0) return undefined;
+  const rest = workerArgs.slice(at + 1);
+  const end = rest.findIndex((a) => a.startsWith('--'));
+  return `node-${(end < 0 ? rest : rest.slice(0, end)).join('-')}`;
 }
 
 function isAlive(pid: number): boolean {
@@ -71,7 +90,7 @@ export async function startWorkerDaemon(
   config: GantryConfig,
   workerArgs: readonly string[],
 ): Promise<{ pid: number; isNew: boolean; logFile: string }> {
-  const files = daemonFiles(config);
+  const files = daemonFiles(config, daemonRole(workerArgs));
   const running = await runningDaemon(files);
   if (running !== undefined) return { pid: running, isNew: false, logFile: files.logFile };
   await mkdir(path.dirname(files.pidFile), { recursive: true });
@@ -109,15 +128,30 @@ export async function startWorkerDaemon(
   }
 }
 
-/** Stops the daemon gracefully (SIGTERM, then SIGKILL after a while); returns its pid, or undefined if none ran. */
-export async function stopWorkerDaemon(config: GantryConfig): Promise<number | undefined> {
-  const files = daemonFiles(config);
-  const pid = await runningDaemon(files);
-  if (pid === undefined) return undefined;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  await rm(files.pidFile, { force: true });
-  return pid;
+/**
+ * Stops the cluster's daemons gracefully (SIGTERM, then SIGKILL after a while), whatever they serve;
+ * returns their pids (none if none ran).
+ */
+export async function stopWorkerDaemon(config: GantryConfig): Promise<number[]> {
+  const dir = path.join(config.home, 'run');
+  const prefix = `worker-${daemonTag(config)}`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const pidFiles = names.filter(
+    (n) => n.endsWith('.pid') && (n === `${prefix}.pid` || n.startsWith(`${prefix}--`)),
+  );
+  const stopped: number[] = [];
+  await Promise.all(
+    pidFiles.map(async (name) => {
+      const pidFile = path.join(dir, name);
+      const pid = await runningDaemon({ pidFile, logFile: pidFile.replace(/\.pid$/, '.log') });
+      if (pid === undefined) return;
+      process.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + STOP_TIMEOUT_MS;
+      while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      await rm(pidFile, { force: true });
+      stopped.push(pid);
+    }),
+  );
+  return stopped.sort((a, b) => a - b);
 }

@@ -90,6 +90,11 @@ export const ClusterSpecSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and "-"'),
     nodes: z.array(NodeSpecSchema).min(1),
     scheduling: SchedulingSchema.optional(),
+    /**
+     * How often the cluster service checks that the runs it holds room for are still open, and frees the
+     * room of those that are not (terminated, timed out). Default 60 (workflows/cluster/reconcile-loop.ts).
+     */
+    reconcileIntervalSeconds: z.number().int().min(1).max(86_400).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -33,3 +33,27 @@ export async function defaultClusterSpec(
     ],
   });
 }
+
+/**
+ * The cluster of `gantry up --nodes N`: one node per Docker engine that scripts/ensure-nodes.sh started, named
+ * n1…nN, each with an equal share of the host (they share its cores and memory; an engine's own `docker
+ * info` would report the whole host to each).
+ */
+export async function localNodesClusterSpec(
+  clusterName: string,
+  sockets: readonly string[],
+): Promise<ClusterSpec> {
+  const info = await createDockerRuntime({ socketPath: sockets[0]! }).info();
+  const memoryMiB = Math.floor((info.memoryBytes / 1024 / 1024) * (1 - HOST_MEMORY_RESERVE_FRACTION));
+  // Halves of a core at least: a share below that would not hold a default task.
+  const cpu = Math.max(0.5, Math.floor((info.cpus / sockets.length) * 2) / 2);
+  return ClusterSpecSchema.parse({
+    name: clusterName,
+    nodes: sockets.map((socketPath, i) => ({
+      id: `n${i + 1}`,
+      capacity: { cpu, memoryMiB: Math.floor(memoryMiB / sockets.length) },
+      attributes: { engine: `node-${i + 1}`, host: info.name },
+      docker: { socketPath },
+    })),
+  });
+}

@@ -14,6 +14,7 @@ import { createSimulatedActivities } from '../activities/simulated-runtime.js';
 import { createStoreActivities } from '../activities/store-activities.js';
 import type { NodeSpec } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
+import { createReconcileActivities } from './reconcile-activities.js';
 import { createTriggerActivities } from './trigger-activities.js';
 
 export interface ControlWorkerOptions {
@@ -36,6 +37,7 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
       ...createStoreActivities(store),
       ...createRunPlanActivities(store),
       ...createTriggerActivities({ store }),
+      ...createReconcileActivities(),
     },
   });
 }

@@ -23,6 +23,17 @@ fi
 
 started="$GANTRY_RUN/started"
 stopped=0
+# Node engines (scripts/ensure-nodes.sh) are Gantry's own: always stopped, their containers first, since
+# with --live-restore a container outlives its engine.
+if [[ -f "$started" ]]; then
+  mapfile -t entries <"$started"
+  for entry in "${entries[@]}"; do
+    read -r kind pid node _ <<<"$entry"
+    [[ "$kind" == dockerd-node ]] || continue
+    stop_node_engine "$node" "$pid"
+    stopped=1
+  done
+fi
 if [[ -f "$started" ]]; then
   # Read first: stop_started rewrites the file.
   mapfile -t entries <"$started"

@@ -95,6 +95,7 @@ is_our_process() {
   case "$kind" in
     temporal) [[ "$cmdline" == *temporal*start-dev* ]] ;;
     dockerd) [[ "$cmdline" == *dockerd* ]] ;;
+    dockerd-node) [[ "$cmdline" == *dockerd*--host*/node-* ]] ;;
     *) return 1 ;;
   esac
 }
@@ -115,6 +116,20 @@ stop_started() {
     fi
   fi
   forget_started "$kind" "$pid"
+}
+
+# stop_node_engine NODE PID: stops a node engine of scripts/ensure-nodes.sh: its containers first (with
+# --live-restore they would outlive it), then dockerd, then its bridge.
+stop_node_engine() {
+  local node="$1" pid="$2" sock ids
+  sock="$GANTRY_RUN/node-$node/docker.sock"
+  if ids="$(timeout 15 docker -H "unix://$sock" ps -aq 2>/dev/null)" && [[ -n "$ids" ]]; then
+    # shellcheck disable=SC2086 # one id per word
+    docker -H "unix://$sock" rm -f $ids >/dev/null 2>&1 || true
+    log "removed $(wc -w <<<"$ids" | tr -d ' ') container(s) on node engine $node"
+  fi
+  stop_started dockerd-node "$pid"
+  ip link del "gantry-n$node" 2>/dev/null || true
 }
 
 forget_started() {

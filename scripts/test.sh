@@ -52,8 +52,8 @@ cleanup() {
   if [[ -s "$GANTRY_SESSION_STARTED" ]]; then
     mapfile -t entries <"$GANTRY_SESSION_STARTED"
     for ((i = ${#entries[@]} - 1; i >= 0; i--)); do
-      read -r kind pid _ <<<"${entries[i]}"
-      stop_started "$kind" "$pid"
+      read -r kind pid detail _ <<<"${entries[i]}"
+      if [[ "$kind" == dockerd-node ]]; then stop_node_engine "$detail" "$pid"; else stop_started "$kind" "$pid"; fi
     done
   fi
   rm -f "$GANTRY_SESSION_STARTED"

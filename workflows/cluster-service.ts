@@ -77,6 +77,12 @@ import {
 } from './cluster/state.js';
 import { createWindowTimer } from './cluster/window-timer.js';
 import {
+  DEFAULT_RECONCILE_SECONDS,
+  EVENTS_PER_RECONCILE,
+  RECONCILE_PATCH,
+  reconcileLoop,
+} from './cluster/reconcile-loop.js';
+import {
   type PlacementDecision,
   clusterSnapshotQuery,
   configureClusterUpdate,
@@ -481,6 +487,11 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   });
   setHandler(releaseRunSignal, ({ runWorkflowId }) => {
     received();
+    forgetRun(runWorkflowId);
+    decide();
+  });
+  /** Frees everything a run holds or waits for: it said it ended, or reconciliation found it closed. */
+  function forgetRun(runWorkflowId: string): void {
     handOffRuns.delete(runWorkflowId);
     toldWaiting.delete(runWorkflowId);
     for (const [key, a] of allocations) {
@@ -493,8 +504,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       pending.delete(key);
       reasons.delete(key);
     }
-    decide();
-  });
+  }
   setHandler(
     configureClusterUpdate,
     (next) => {
@@ -511,6 +521,27 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   // Requests carried over from the previous execution are decided in this one's first task.
   decide();
   armWindowTimer();
+  if (patched(RECONCILE_PATCH)) {
+    void reconcileLoop({
+      intervalSeconds: () => spec.reconcileIntervalSeconds ?? DEFAULT_RECONCILE_SECONDS,
+      isHolding: () => allocations.size > 0 || pending.size > 0,
+      heldRuns: () => {
+        const runs = new Set<string>();
+        for (const a of allocations.values()) runs.add(a.runWorkflowId);
+        for (const p of pending.values()) runs.add(p.runWorkflowId);
+        return [...runs].sort();
+      },
+      isStopping: () => isHandingOver,
+      onRound: () => {
+        historyBound += EVENTS_PER_RECONCILE;
+        if (historyBound > maxHistoryEvents) startHandOver();
+      },
+      onClosed: (runs) => {
+        for (const run of runs) forgetRun(run);
+        decide();
+      },
+    });
+  }
 
   function startHandOver(): void {
     if (isHandingOver) return;

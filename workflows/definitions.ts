@@ -423,6 +423,12 @@ export interface TriggerView {
 export const runEndedSignal = defineSignal<[RunEnded]>('runEnded');
 
 /** The control worker's activity the registry calls (engine/trigger-activities.ts implements it). */
+/** The control worker's reconciliation activity (engine/reconcile-activities.ts). */
+export interface ReconcileActivities {
+  /** Of these workflow ids, those whose latest execution is not running (or that do not exist). */
+  closedRuns(input: { readonly workflowIds: readonly string[] }): Promise<string[]>;
+}
+
 export interface TriggerActivities {
   startTriggeredRun(input: StartTriggeredRunInput): Promise<StartTriggeredRunResult>;
 }

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { ClusterSpecSchema, type ClusterSpec } from '../../common/cluster-spec.js';
 import { ensureWorkflowBundle } from '../../engine/bundle.js';
 import type { GantryConfig } from '../../engine/config.js';
-import { connectWorker } from '../../engine/connection.js';
+import { createDockerRuntime } from '../../activities/docker-runtime.js';
+import { connectClient, connectWorker } from '../../engine/connection.js';
+import { keepSweeping } from '../../engine/container-sweeper.js';
 import { defaultClusterSpec } from '../../engine/default-cluster.js';
 import { keepPruningRunLogs } from '../../engine/log-retention.js';
 import { ClusterServiceStuckError } from '../../engine/errors.js';
@@ -65,6 +67,7 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
   const workers: { name: string; worker: Worker; running: Promise<void> }[] = [];
   const add = (name: string, worker: Worker) => workers.push({ name, worker, running: worker.run() });
   const stop = () => workers.forEach(({ worker }) => worker.getState() === 'RUNNING' && worker.shutdown());
+  let nodes: ClusterSpec['nodes'] = [];
   try {
     // The control worker first: the cluster's inventory is read by querying its service, which needs it.
     if (options.isControlOnly || options.nodes.length === 0) {
@@ -87,7 +90,7 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
         `--node ${unknown[0]}: no such node in cluster "${cluster.name}" (nodes: ${cluster.nodes.map((n) => n.id).join(', ')})`,
       );
     }
-    const nodes = options.isControlOnly
+    nodes = options.isControlOnly
       ? []
       : cluster.nodes.filter((n) => options.nodes.length === 0 || options.nodes.includes(n.id));
     for (const node of nodes) {
@@ -118,6 +121,25 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
   process.stderr.write(
     `gantry worker: serving ${workers.map((w) => w.name).join(', ')} on ${config.temporalAddress}; Ctrl-C stops\n`,
   );
+  // Reconciliation on each Docker node this process serves: containers of runs that are closed go.
+  const sweeperClient = nodes.some((n) => n.runtime === 'docker') ? await connectClient(config) : undefined;
+  const stopSweeping = nodes
+    .filter((n) => n.runtime === 'docker' && sweeperClient !== undefined)
+    .map((node) =>
+      keepSweeping({
+        runtime: createDockerRuntime(node.docker),
+        client: sweeperClient!,
+        nodeId: node.id,
+        onRemoved: (names) =>
+          process.stderr.write(
+            `gantry worker: node ${node.id}: removed ${names.length} container(s) of closed runs: ${names.join(', ')}\n`,
+          ),
+        onError: (err) =>
+          process.stderr.write(
+            `gantry worker: node ${node.id}: sweeping containers failed: ${String(err)}\n`,
+          ),
+      }),
+    );
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const stopPruning = options.isControlOnly
@@ -126,6 +148,8 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
         process.stderr.write(`gantry worker: pruning old logs in ${config.logDir} failed: ${String(err)}\n`),
       );
   await Promise.all(workers.map((w) => w.running));
+  for (const stopOne of stopSweeping) stopOne();
+  await sweeperClient?.connection.close();
   stopPruning();
   await connection.close();
   return ExitCode.Ok;

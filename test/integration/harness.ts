@@ -9,7 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { createDockerRuntime } from '../../activities/docker-runtime.js';
-import { ClusterSpecSchema, type ClusterSpec, type NodeRuntime } from '../../common/cluster-spec.js';
+import {
+  ClusterSpecSchema,
+  type ClusterSpec,
+  type DockerEndpoint,
+  type NodeRuntime,
+} from '../../common/cluster-spec.js';
 import { Label, clusterWorkflowId, runWorkflowId } from '../../common/names.js';
 import { type GantryConfig, loadConfig } from '../../engine/config.js';
 import { connectClient, connectWorker } from '../../engine/connection.js';
@@ -44,6 +49,8 @@ export interface TestNode {
   readonly attributes?: Record<string, string>;
   /** `simulated`: the node runs no container (activities/simulated-runtime.ts). Docker when absent. */
   readonly runtime?: NodeRuntime;
+  /** The node's own Docker engine (scripts/ensure-nodes.sh); the local one when absent. */
+  readonly docker?: DockerEndpoint;
 }
 
 export interface TestClusterOptions {
@@ -55,6 +62,8 @@ export interface TestClusterOptions {
   readonly bundlePath?: string;
   /** The cluster service continues as new past this many history events (its default when absent). */
   readonly clusterMaxHistoryEvents?: number;
+  /** The cluster spec's reconcileIntervalSeconds (the service's default when absent). */
+  readonly reconcileIntervalSeconds?: number;
   /** Nodes whose workers the test runs itself (a `gantry worker --node` process it can kill). */
   readonly externalNodes?: readonly string[];
 }
@@ -87,10 +96,13 @@ export async function startTestCluster(
       id: n.id,
       capacity: { cpu: n.cpu, memoryMiB: n.memoryMiB, ...(n.gpu ? { gpu: n.gpu } : {}) },
       attributes: n.attributes ?? {},
-      docker: localDockerEndpoint(),
+      docker: n.docker ?? localDockerEndpoint(),
       ...(n.runtime ? { runtime: n.runtime } : {}),
     })),
     ...(scheduling ? { scheduling } : {}),
+    ...(options.reconcileIntervalSeconds
+      ? { reconcileIntervalSeconds: options.reconcileIntervalSeconds }
+      : {}),
   });
   const client = await connectClient(config);
   const connection: NativeConnection = await connectWorker(config);

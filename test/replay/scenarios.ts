@@ -421,6 +421,30 @@ export const SCENARIOS: readonly Scenario[] = [
       }
     },
   },
+  {
+    name: 'cluster-reconcile',
+    covers:
+      'the cluster service reconciling (gantry-cluster-reconcile): a run terminated from outside never releases its room, and a round of the timer finds it closed and frees it for the next run',
+    nodes: oneNode,
+    options: { reconcileIntervalSeconds: 2 },
+    async drive(cluster) {
+      const doomed = await cluster.start({
+        name: 'doomed',
+        tasks: [shTask('long', 'sleep 30', { resources: { cpu: 0.75, memoryMiB: 32 } })],
+      });
+      await runningContainers(doomed.runId, 1);
+      await doomed.handle.terminate('recording reconciliation');
+      const state = await cluster.run({
+        name: 'after-reconcile',
+        tasks: [shTask('big', 'true', { resources: { cpu: 0.75, memoryMiB: 32 } })],
+      });
+      assertStatus(state, 'succeeded');
+      await waitFor('the doomed container to go', async () =>
+        (await docker.findContainers({ [Label.Run]: doomed.runId })).length === 0 ? true : undefined,
+      );
+      return [state.workflowId];
+    },
+  },
   offPeakWindowsScenario,
   pipelineTriggersScenario,
   placementBatchesScenario,
