@@ -46,7 +46,10 @@ export function createActivities(deps: ActivityDeps) {
     /** Removes every container of a run on this node (and its workspace): the safety net after cancel or failure. */
     async cleanupRun(input: CleanupRunInput): Promise<CleanupRunResult> {
       try {
-        const leftovers = await deps.runtime.findContainers({ [Label.Run]: input.runId });
+        const owned = input.taskIds === undefined ? undefined : new Set(input.taskIds);
+        const leftovers = (await deps.runtime.findContainers({ [Label.Run]: input.runId })).filter(
+          (c) => owned === undefined || owned.has((c.labels[Label.Task] ?? '').replace(/\[\d+\]$/, '')),
+        );
         for (const container of leftovers) await deps.runtime.removeContainer(container.id);
         if (input.isWorkspaceRemoved) await deps.runtime.removeVolume(workspaceVolumeName(input.runId));
         return { removedContainers: leftovers.length };

@@ -84,6 +84,11 @@ export interface TaskFailureDetails {
 export interface CleanupRunInput {
   readonly runId: string;
   readonly isWorkspaceRemoved: boolean;
+  /**
+   * Only the containers of these tasks (and of their foreach items, `ID[i]`): a slice of a partitioned run
+   * cleans up after itself, never under a sibling slice that still runs. All of the run's when absent.
+   */
+  readonly taskIds?: readonly string[];
 }
 
 export interface CleanupRunResult {

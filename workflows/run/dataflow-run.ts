@@ -294,8 +294,15 @@ export async function runDataflow(
     await CancellationScope.nonCancellable(async () => {
       await link.drain();
       await link.releaseAll();
-      // The run's other slices may still use its workspace: the parent removes it at the end.
-      await cleanupRunOnNodes(runId, nodeQueues, slice === undefined);
+      // The run's other slices may still use its workspace, and run containers of their own on the same
+      // nodes (a slice that removed the run's every container took a sibling's before its outputs were read):
+      // a slice removes only its own tasks' containers, and the parent the workspace at the end.
+      await cleanupRunOnNodes(
+        runId,
+        nodeQueues,
+        slice === undefined,
+        slice === undefined ? undefined : spec.tasks.map((t) => t.id).filter((id) => !externalIds.has(id)),
+      );
     });
   }
 

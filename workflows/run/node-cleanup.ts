@@ -10,6 +10,7 @@ export async function cleanupRunOnNodes(
   runId: string,
   nodeQueues: Iterable<readonly [node: string, queue: string]>,
   isWorkspaceRemoved: boolean,
+  taskIds?: readonly string[],
 ): Promise<void> {
   await Promise.all(
     [...nodeQueues].map(([node, queue]) =>
@@ -22,7 +23,7 @@ export async function cleanupRunOnNodes(
         retry: { maximumAttempts: 5 },
         summary: `clean up run ${runId} on node ${node}`,
       })
-        .cleanupRun({ runId, isWorkspaceRemoved })
+        .cleanupRun({ runId, isWorkspaceRemoved, ...(taskIds === undefined ? {} : { taskIds }) })
         .catch(() => undefined),
     ),
   );

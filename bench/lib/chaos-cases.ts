@@ -1,0 +1,127 @@
+/**
+ * The faults of `npm run chaos` (issue #11), each injected once into a cluster of two node engines whose
+ * control worker and node workers are real `gantry worker` processes. A case says what it breaks and,
+ * for the runs it starts, which of them it expects to succeed.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { WorkflowHandle } from '@temporalio/client';
+import { preemptTaskSignal, type RunState } from '../../workflows/definitions.js';
+import type { runPipeline } from '../../workflows/index.js';
+import type { WorkerProcess } from './worker-process.js';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface ChaosContext {
+  readonly home: string;
+  readonly control: WorkerProcess;
+  readonly nodes: Readonly<Record<string, WorkerProcess>>;
+  /** The runs the case started, in order. */
+  readonly runs: readonly WorkflowHandle<typeof runPipeline>[];
+  readonly runState: (handle: WorkflowHandle<typeof runPipeline>) => Promise<RunState>;
+}
+
+export interface ChaosCase {
+  readonly name: string;
+  readonly fault: string;
+  /** How many runs of the pipeline the case starts (default 1). */
+  readonly runs?: number;
+  /** Whether run `i` should succeed despite the fault. */
+  readonly isExpectedToSucceed?: (i: number) => boolean;
+  inject(ctx: ChaosContext): Promise<void>;
+}
+
+/** Sends SIGTERM to the pid in `file` and waits for the process to go. */
+async function stopPid(file: string, what: string): Promise<void> {
+  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new Error(`${what}: no pid in ${file} (not started by the scripts?)`);
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 300; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await pause(100);
+  }
+  process.kill(pid, 'SIGKILL');
+}
+
+export const CHAOS_CASES: readonly ChaosCase[] = [
+  {
+    name: 'kill-node-worker',
+    fault: "SIGKILL node n1's worker, start it again 3 s later",
+    async inject(ctx) {
+      await ctx.nodes['n1']!.stop('SIGKILL');
+      await pause(3000);
+      await ctx.nodes['n1']!.start();
+    },
+  },
+  {
+    name: 'kill-control-worker',
+    fault: 'SIGKILL the control worker (every workflow), start it again 3 s later',
+    async inject(ctx) {
+      await ctx.control.stop('SIGKILL');
+      await pause(3000);
+      await ctx.control.start();
+    },
+  },
+  {
+    name: 'restart-temporal',
+    fault: 'restart the Temporal dev server (same SQLite file)',
+    async inject(ctx) {
+      await stopPid(path.join(ctx.home, 'run', 'temporal.pid'), 'the Temporal server');
+      await run('bash', [path.join(ROOT, 'scripts/ensure-temporal.sh')], { cwd: ROOT });
+    },
+  },
+  {
+    name: 'restart-dockerd',
+    fault: "restart node n1's Docker engine (SIGTERM, then started again)",
+    async inject(ctx) {
+      await stopPid(path.join(ctx.home, 'run', 'node-1', 'docker.pid'), "node 1's dockerd");
+      await pause(1000);
+      await run('bash', [path.join(ROOT, 'scripts/ensure-nodes.sh'), '2'], { cwd: ROOT });
+    },
+  },
+  {
+    name: 'stop-node',
+    fault: 'stop node n2 for good: its worker and its engine',
+    async inject(ctx) {
+      await ctx.nodes['n2']!.stop('SIGKILL');
+      await stopPid(path.join(ctx.home, 'run', 'node-2', 'docker.pid'), "node 2's dockerd");
+    },
+  },
+  {
+    name: 'terminate-run',
+    fault: 'terminate one of two runs from outside (temporal workflow terminate)',
+    runs: 2,
+    isExpectedToSucceed: (i) => i !== 0,
+    async inject(ctx) {
+      await ctx.runs[0]!.terminate('chaos: terminated from outside');
+    },
+  },
+  {
+    name: 'preemption-burst',
+    fault: '20 preemptions in a burst, spread over the running tasks',
+    async inject(ctx) {
+      const state = await ctx.runState(ctx.runs[0]!);
+      const running = Object.entries(state.tasks)
+        .filter(([, t]) => t.status === 'running')
+        .map(([id]) => id);
+      if (running.length === 0) throw new Error('preemption-burst: no task was running');
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          ctx.runs[0]!.signal(preemptTaskSignal, {
+            taskId: running[i % running.length]!,
+            reason: `chaos: preemption ${i + 1} of 20`,
+          }),
+        ),
+      );
+    },
+  },
+];
