@@ -40,9 +40,10 @@ export async function writeAttemptRecord(logFile: string, record: AttemptRecord)
   await rename(`${file}.tmp`, file);
 }
 
-// A container the engine stopped when it shut down (SIGTERM, then SIGKILL) is the platform's failure, not
-// the task's: it is replaced, not adopted.
-const ENGINE_STOP_EXITS = new Set([137, 143]);
+// A container the engine stopped when it shut down (SIGTERM, then SIGKILL), or lost when it came back
+// (255: its shim died during the restart, seen with --live-restore), is the platform's failure, not the
+// task's: it is replaced, not adopted. (A task that itself exits 255 while nobody watches runs again.)
+const ENGINE_STOP_EXITS = new Set([137, 143, 255]);
 
 /**
  * What a re-run of the same attempt does with the container the broken run of it left:

@@ -198,9 +198,16 @@ export function createDockerRuntime(
         const { status, message } = describe(err);
         // 304: already started, which a retried activity may find.
         if (status === 304) return;
+        // A 500 that names the task's command or device is the task's; one from the engine's own stores
+        // (an engine going down mid-start: "failed to update store for object type *libnetwork.endpoint:
+        // open : no such file or directory") is the platform's.
+        const isEngineTrouble = /libnetwork|failed to update store|database|shim|containerd|transport/i.test(
+          message,
+        );
         if (
           status === 400 ||
           (status === 500 &&
+            !isEngineTrouble &&
             /executable file not found|no such file or directory|permission denied|could not select device driver/i.test(
               message,
             ))
@@ -250,15 +257,22 @@ export function createDockerRuntime(
     },
     async attachOutput(id, sink) {
       let stream: NodeJS.ReadWriteStream;
+      let timer: NodeJS.Timeout | undefined;
       try {
         // Attached before the start (see run-container.ts), so there is nothing earlier to replay; with
         // `logs: true` Docker may also replay what the live stream already delivered, and a fast task's
         // output then appears twice in its log.
-        stream = await streams
-          .getContainer(id)
-          .attach({ stream: true, stdout: true, stderr: true, logs: false });
+        // The handshake is bounded, not the stream: an engine going down mid-hijack never answered it.
+        stream = await Promise.race([
+          streams.getContainer(id).attach({ stream: true, stdout: true, stderr: true, logs: false }),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no answer to attach')), callTimeoutMs);
+          }),
+        ]);
       } catch (err) {
         throw unavailable(`attach ${id.slice(0, 12)}`, err);
+      } finally {
+        clearTimeout(timer);
       }
       streams.modem.demuxStream(stream, sink, sink);
       return { ended: streamEnd(stream) };

@@ -18,6 +18,7 @@ export interface ActivityDeps {
   readonly hostMountAllowlist?: readonly string[];
   readonly heartbeatIntervalMs?: number;
   readonly oomFlagGraceMs?: number;
+  readonly watchIntervalMs?: number;
   readonly logLimitBytes?: number;
   /** Milliseconds since the epoch, for cache entries; Date.now unless a test fixes the clock. */
   readonly now?: () => number;
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     hostMountAllowlist: deps.hostMountAllowlist ?? [],
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1000,
     ...(deps.oomFlagGraceMs === undefined ? {} : { oomFlagGraceMs: deps.oomFlagGraceMs }),
+    ...(deps.watchIntervalMs === undefined ? {} : { watchIntervalMs: deps.watchIntervalMs }),
     ...(deps.logLimitBytes === undefined ? {} : { logLimitBytes: deps.logLimitBytes }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   };

@@ -23,6 +23,7 @@ import {
   writeAttemptRecord,
 } from './attempt-record.js';
 import {
+  DockerUnavailableError,
   GantryActivityError,
   ImageNotFoundError,
   InvalidTaskConfigError,
@@ -40,6 +41,8 @@ export interface RunContainerDeps {
   readonly heartbeatIntervalMs: number;
   /** How long a bare SIGKILL exit waits for Docker's OOM flag; see wasOomKilled. */
   readonly oomFlagGraceMs?: number;
+  /** How often a running container is inspected besides the wait (WATCH_INTERVAL_MS). */
+  readonly watchIntervalMs?: number;
   /** Size cap of one attempt's log file; see log-cap.ts. */
   readonly logLimitBytes?: number;
   /** Milliseconds since the epoch; judges cache entries' age and stamps new ones. */
@@ -132,6 +135,65 @@ function exitCodeHint(exitCode: number, isPermanent: boolean, memoryMiB: number)
     return ` (SIGKILL, not sent by Gantry; Docker recorded no OOM kill, but one that happens as the task starts goes unrecorded: check memoryMiB=${memoryMiB})`;
   }
   return '';
+}
+
+// How often a running container is looked at besides Docker's wait: a wait whose connection an engine
+// restart broke silently (seen in the chaos suite) would otherwise hold the attempt for ever.
+const WATCH_INTERVAL_MS = 10_000;
+
+/**
+ * Resolves like a wait when the container is seen stopped twice in a row (the wait would have said so
+ * first), and fails as DockerUnavailable when the engine does not answer: the platform retry adopts.
+ */
+function watchContainer(
+  runtime: ContainerRuntime,
+  id: string,
+  intervalMs: number,
+): { readonly exited: Promise<Outcome>; stop(): void; hasGivenUp(): boolean } {
+  let timer: NodeJS.Timeout | undefined;
+  let isStopped = false;
+  let isGivenUp = false;
+  const exited = new Promise<Outcome>((resolve, reject) => {
+    let stoppedSeen = 0;
+    const look = () => {
+      if (isStopped) return;
+      runtime.inspectContainer(id).then(
+        (state) => {
+          if (isStopped) return;
+          if (state === undefined)
+            return reject(new DockerUnavailableError(`container ${id.slice(0, 12)} is gone`));
+          stoppedSeen = state.isRunning ? 0 : stoppedSeen + 1;
+          if (stoppedSeen < 2) {
+            timer = setTimeout(look, intervalMs);
+            return;
+          }
+          if (state.exitCode === 0) return resolve({ kind: 'exited', exitCode: 0 });
+          // The engine lost the wait: it may have restarted and lost the container too (255). A platform
+          // retry decides, by the adoption rules, whether the exit is the task's or the engine's.
+          isGivenUp = true;
+          reject(
+            new DockerUnavailableError(
+              `the engine's wait for container ${id.slice(0, 12)} never answered; it exited ${state.exitCode}`,
+            ),
+          );
+        },
+        (err: unknown) =>
+          isStopped
+            ? undefined
+            : reject(err instanceof Error ? err : new DockerUnavailableError(String(err))),
+      );
+    };
+    timer = setTimeout(look, intervalMs);
+  });
+  exited.catch(() => undefined); // Raced above; a rejection after the race is settled is nobody's.
+  return {
+    exited,
+    stop() {
+      isStopped = true;
+      clearTimeout(timer);
+    },
+    hasGivenUp: () => isGivenUp,
+  };
 }
 
 type Outcome =
@@ -295,13 +357,24 @@ async function runAttempt(
     if (!isAdoptedStarted) await runtime.startContainer(id);
 
     let timer: NodeJS.Timeout | undefined;
+    const watchdog = watchContainer(runtime, id, deps.watchIntervalMs ?? WATCH_INTERVAL_MS);
     const outcome = await Promise.race<Outcome>([
       runtime.waitContainer(id).then((exitCode) => ({ kind: 'exited', exitCode })),
+      watchdog.exited,
       new Promise<Outcome>((resolve) => {
         timer = setTimeout(() => resolve({ kind: 'timedOut' }), input.timeoutSeconds * 1000);
       }),
       ctx.cancelled.catch((reason: unknown) => ({ kind: 'cancelled' as const, reason })),
-    ]).finally(() => clearTimeout(timer));
+    ])
+      .catch((err: unknown) => {
+        // Left for the platform retry to adopt, which judges its exit (see watchContainer).
+        if (watchdog.hasGivenUp()) isKept = true;
+        throw err;
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        watchdog.stop();
+      });
 
     if (outcome.kind === 'cancelled' && isRerunnable && isLeftRunning(outcome.reason)) {
       isKept = true;

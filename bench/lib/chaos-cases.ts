@@ -30,6 +30,8 @@ export interface ChaosCase {
   readonly fault: string;
   /** How many runs of the pipeline the case starts (default 1). */
   readonly runs?: number;
+  /** False for a case whose recovery is not built yet: left out unless named in --cases. */
+  readonly isImplemented?: boolean;
   /** Whether run `i` should succeed despite the fault. */
   readonly isExpectedToSucceed?: (i: number) => boolean;
   inject(ctx: ChaosContext): Promise<void>;
@@ -90,9 +92,16 @@ export const CHAOS_CASES: readonly ChaosCase[] = [
   },
   {
     name: 'stop-node',
-    fault: 'stop node n2 for good: its worker and its engine',
+    fault: 'stop node n2 for good, as a machine dies: its worker, its containers and its engine',
+    // Node loss (nodeLostAfterSeconds, re-placing its tasks) is not built yet: this case fails until it is.
+    isImplemented: false,
     async inject(ctx) {
       await ctx.nodes['n2']!.stop('SIGKILL');
+      // With --live-restore the engine's containers would outlive it; a dead machine's do not.
+      const host = `unix://${path.join(ctx.home, 'run', 'node-2', 'docker.sock')}`;
+      const { stdout } = await run('docker', ['-H', host, 'ps', '-q']);
+      const ids = stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) await run('docker', ['-H', host, 'kill', ...ids]).catch(() => undefined);
       await stopPid(path.join(ctx.home, 'run', 'node-2', 'docker.pid'), "node 2's dockerd");
     },
   },

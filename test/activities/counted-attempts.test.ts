@@ -42,8 +42,9 @@ describe('a counted attempt', () => {
   let runtime: FakeRuntime;
   let logDir: string;
   let env: MockActivityEnvironment;
-  const run = (input: RunContainerInput) => {
+  const run = (input: RunContainerInput, watchIntervalMs?: number) => {
     const activities = createActivities({
+      ...(watchIntervalMs === undefined ? {} : { watchIntervalMs }),
       runtime,
       store: createFsArtifactStore(path.join(logDir, 'artifacts')),
       nodeId: 'n1',
@@ -181,6 +182,24 @@ describe('a counted attempt', () => {
     const failure = await failureOf(attempt);
     expect(failure).toMatchObject({ type: 'WorkerShutdown', nonRetryable: false });
     expect(failure.message).toContain('keeps running for the next worker to adopt');
+    expect(runtime.calls).toEqual(['create gantry-p-1-train-2', 'start id-1']);
+  });
+
+  it('takes the exit code from the engine when the wait never answers (an engine restart broke it)', async () => {
+    runtime.isWaitForever = true;
+    runtime.exitCode = 0;
+    const result = await run(makeInput(), 5);
+    expect(result).toMatchObject({ exitCode: 0, attempt: 2 });
+    expect(runtime.calls).toEqual(['create gantry-p-1-train-2', 'start id-1', 'remove id-1']);
+  });
+
+  it('leaves a non-zero exit that only the watchdog saw to a platform retry, which judges it by adoption', async () => {
+    runtime.isWaitForever = true;
+    runtime.exitCode = 255;
+    const failure = await failureOf(run(makeInput(), 5));
+    expect(failure).toMatchObject({ type: 'DockerUnavailable' });
+    expect(failure.message).toContain('never answered; it exited 255');
+    // Kept for the re-run to adopt: it decides whether the exit was the task's or the engine's.
     expect(runtime.calls).toEqual(['create gantry-p-1-train-2', 'start id-1']);
   });
 
