@@ -28,7 +28,8 @@ import { parsePipeline } from '../pipeline/parse.js';
 import type { PipelineInput } from '../pipeline/schema.js';
 import { clusterSnapshotQuery, type RunState, runStateQuery } from '../workflows/definitions.js';
 import { CHAOS_CASES, type ChaosCase } from './lib/chaos-cases.js';
-import { type ContainerEvent, type Verdict, judge, parseEvents } from './lib/chaos-invariants.js';
+import { type Verdict, judge } from './lib/chaos-invariants.js';
+import { followEvents } from './lib/event-stream.js';
 import { workerProcess } from './lib/worker-process.js';
 
 const run = promisify(execFile);
@@ -96,27 +97,6 @@ function nodeHosts(): string[] {
   return hosts as string[];
 }
 
-async function eventsOf(host: string, since: number, until: number): Promise<ContainerEvent[]> {
-  const { stdout } = await run(
-    'docker',
-    [
-      '-H',
-      host,
-      'events',
-      '--since',
-      String(since / 1000),
-      '--until',
-      String(until / 1000),
-      '--filter',
-      `label=${Label.Task}`,
-      '--format',
-      '{{json .}}',
-    ],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  return parseEvents(host, stdout);
-}
-
 interface CaseResult {
   readonly name: string;
   readonly fault: string;
@@ -158,6 +138,7 @@ async function runCase(chaos: ChaosCase, args: Args, hosts: readonly string[]): 
   const nodes = Object.fromEntries(spec.nodes.map((n) => [n.id, workerProcess(env, ['--node', n.id])]));
   const client = await connectClient(config);
   const started = Date.now();
+  const stream = followEvents(hosts);
   let faultAt = 0;
   const handles: Awaited<ReturnType<typeof startRun>>[] = [];
   try {
@@ -232,7 +213,7 @@ async function runCase(chaos: ChaosCase, args: Args, hosts: readonly string[]): 
         }),
       )
     ).flat();
-    const events = (await Promise.all(hosts.map((h) => eventsOf(h, started - 1000, Date.now())))).flat();
+    const events = stream.stop();
     // Over the runs expected to succeed: a terminated run's tasks never finish.
     const recoveredAt = Math.max(
       faultAt,
@@ -274,6 +255,7 @@ async function runCase(chaos: ChaosCase, args: Args, hosts: readonly string[]): 
       error: err instanceof Error ? err.message : String(err),
     };
   } finally {
+    stream.stop();
     for (const h of handles) await h.handle.terminate('chaos: case over').catch(() => undefined);
     await Promise.all([control, ...Object.values(nodes)].map((w) => w.stop('SIGTERM')));
     await client.workflow

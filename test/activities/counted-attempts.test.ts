@@ -14,28 +14,10 @@ import { createFsArtifactStore } from '../../activities/fs-artifact-store.js';
 import { createActivities } from '../../activities/index.js';
 import type { RunContainerInput, RunContainerResult } from '../../activities/types.js';
 import { FakeRuntime } from './fake-runtime.js';
+import { taskInput } from './task-input.js';
 
 function makeInput(overrides: Partial<RunContainerInput> = {}): RunContainerInput {
-  return {
-    runId: 'p-1',
-    pipeline: 'p',
-    taskId: 'train',
-    nodeId: 'n1',
-    image: 'gantry/busybox',
-    pullPolicy: 'IfNotPresent',
-    command: ['sh', '-c', 'true'],
-    env: {},
-    cpu: 0.5,
-    memoryMiB: 64,
-    pidsLimit: 128,
-    nofileLimit: 1024,
-    network: 'none',
-    mounts: [],
-    timeoutSeconds: 60,
-    nonRetryableExitCodes: [],
-    attempt: 2,
-    ...overrides,
-  };
+  return taskInput({ attempt: 2, ...overrides });
 }
 
 describe('a counted attempt', () => {

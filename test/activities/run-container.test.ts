@@ -13,28 +13,9 @@ import { createFsArtifactStore } from '../../activities/fs-artifact-store.js';
 import { createActivities } from '../../activities/index.js';
 import type { RunContainerInput } from '../../activities/types.js';
 import { FakeRuntime } from './fake-runtime.js';
+import { taskInput } from './task-input.js';
 
-function makeInput(overrides: Partial<RunContainerInput> = {}): RunContainerInput {
-  return {
-    runId: 'p-1',
-    pipeline: 'p',
-    taskId: 'train',
-    nodeId: 'n1',
-    image: 'gantry/busybox',
-    pullPolicy: 'IfNotPresent',
-    command: ['sh', '-c', 'true'],
-    env: { KEY: 'value' },
-    cpu: 0.5,
-    memoryMiB: 64,
-    pidsLimit: 128,
-    nofileLimit: 1024,
-    network: 'none',
-    mounts: [],
-    timeoutSeconds: 60,
-    nonRetryableExitCodes: [2],
-    ...overrides,
-  };
-}
+const makeInput = taskInput;
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await promise.then(

@@ -10,27 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerRuntime } from '../../activities/docker-runtime.js';
 import { Label } from '../../common/names.js';
 import { ROOT } from './cli-harness.js';
+import { containersCreated } from './docker-events.js';
 import { type TestCluster, shTask, startTestCluster } from './harness.js';
 
 const run = promisify(execFile);
 
-async function created(host: string | undefined, runId: string, since: number): Promise<string[]> {
-  const { stdout } = await run('docker', [
-    ...(host ? ['-H', host] : []),
-    'events',
-    '--since',
-    String(Math.floor(since / 1000) - 1),
-    '--until',
-    String(Math.ceil(Date.now() / 1000)),
-    '--filter',
-    'event=create',
-    '--filter',
-    `label=${Label.Run}=${runId}`,
-    '--format',
-    '{{.Actor.Attributes.name}}',
-  ]);
-  return stdout.split('\n').filter(Boolean).sort();
-}
+const created = (host: string | undefined, runId: string, since: number) =>
+  containersCreated(runId, since, host);
 
 describe('a cluster of two node engines', () => {
   let cluster: TestCluster;

@@ -4,34 +4,13 @@
  * the task's container runs, then starts again. The attempt is the platform's failure: the task keeps its
  * one user attempt, counts a platform retry, and its container is adopted, never created twice.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Label } from '../../common/names.js';
+import { containersCreated } from './docker-events.js';
 import { type TestCluster, docker, shTask, startTestCluster, waitFor } from './harness.js';
 import { type NodeProcess, nodeProcess } from './node-process.js';
-
-const run = promisify(execFile);
-
-/** Containers Docker created for a run, from the engine's own event stream. */
-async function containersCreated(runId: string, since: number): Promise<string[]> {
-  const { stdout } = await run('docker', [
-    'events',
-    '--since',
-    String(Math.floor(since / 1000) - 1),
-    '--until',
-    String(Math.ceil(Date.now() / 1000)),
-    '--filter',
-    'event=create',
-    '--filter',
-    `label=${Label.Run}=${runId}`,
-    '--format',
-    '{{.Actor.Attributes.name}}',
-  ]);
-  return stdout.split('\n').filter(Boolean);
-}
 
 describe('a node worker lost while its task runs', () => {
   let cluster: TestCluster;
