@@ -129,6 +129,9 @@ stop_node_engine() {
     log "removed $(wc -w <<<"$ids" | tr -d ' ') container(s) on node engine $node"
   fi
   stop_started dockerd-node "$pid"
+  # A shim whose containerd went with an engine restart mid-start outlives its container (seen in the chaos
+  # suite's dockerd restarts); the node's exec root is Gantry's alone, so what still serves it goes too.
+  pkill -f "containerd-shim.* -address $GANTRY_RUN/node-$node/exec/" 2>/dev/null || true
   ip link del "gantry-n$node" 2>/dev/null || true
 }
 
