@@ -13,6 +13,7 @@ import { FailureType } from '../common/failure-types.js';
 import { Label } from '../common/names.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { checkInputArtifacts, collectOutputs, prepareContainer } from './data-plane.js';
+import { WATCH_INTERVAL_MS, watchContainer } from './container-watch.js';
 import { toContainerSpec } from './container-spec.js';
 import type { ContainerRuntime } from './docker-runtime.js';
 import {
@@ -23,7 +24,6 @@ import {
   writeAttemptRecord,
 } from './attempt-record.js';
 import {
-  DockerUnavailableError,
   GantryActivityError,
   ImageNotFoundError,
   InvalidTaskConfigError,
@@ -135,65 +135,6 @@ function exitCodeHint(exitCode: number, isPermanent: boolean, memoryMiB: number)
     return ` (SIGKILL, not sent by Gantry; Docker recorded no OOM kill, but one that happens as the task starts goes unrecorded: check memoryMiB=${memoryMiB})`;
   }
   return '';
-}
-
-// How often a running container is looked at besides Docker's wait: a wait whose connection an engine
-// restart broke silently (seen in the chaos suite) would otherwise hold the attempt for ever.
-const WATCH_INTERVAL_MS = 10_000;
-
-/**
- * Resolves like a wait when the container is seen stopped twice in a row (the wait would have said so
- * first), and fails as DockerUnavailable when the engine does not answer: the platform retry adopts.
- */
-function watchContainer(
-  runtime: ContainerRuntime,
-  id: string,
-  intervalMs: number,
-): { readonly exited: Promise<Outcome>; stop(): void; hasGivenUp(): boolean } {
-  let timer: NodeJS.Timeout | undefined;
-  let isStopped = false;
-  let isGivenUp = false;
-  const exited = new Promise<Outcome>((resolve, reject) => {
-    let stoppedSeen = 0;
-    const look = () => {
-      if (isStopped) return;
-      runtime.inspectContainer(id).then(
-        (state) => {
-          if (isStopped) return;
-          if (state === undefined)
-            return reject(new DockerUnavailableError(`container ${id.slice(0, 12)} is gone`));
-          stoppedSeen = state.isRunning ? 0 : stoppedSeen + 1;
-          if (stoppedSeen < 2) {
-            timer = setTimeout(look, intervalMs);
-            return;
-          }
-          if (state.exitCode === 0) return resolve({ kind: 'exited', exitCode: 0 });
-          // The engine lost the wait: it may have restarted and lost the container too (255). A platform
-          // retry decides, by the adoption rules, whether the exit is the task's or the engine's.
-          isGivenUp = true;
-          reject(
-            new DockerUnavailableError(
-              `the engine's wait for container ${id.slice(0, 12)} never answered; it exited ${state.exitCode}`,
-            ),
-          );
-        },
-        (err: unknown) =>
-          isStopped
-            ? undefined
-            : reject(err instanceof Error ? err : new DockerUnavailableError(String(err))),
-      );
-    };
-    timer = setTimeout(look, intervalMs);
-  });
-  exited.catch(() => undefined); // Raced above; a rejection after the race is settled is nobody's.
-  return {
-    exited,
-    stop() {
-      isStopped = true;
-      clearTimeout(timer);
-    },
-    hasGivenUp: () => isGivenUp,
-  };
 }
 
 type Outcome =
