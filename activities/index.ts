@@ -14,6 +14,8 @@ export interface ActivityDeps {
   readonly runtime: ContainerRuntime;
   readonly store: ArtifactStore;
   readonly nodeId: string;
+  /** The cluster the node belongs to: its containers carry it as a label (Label.Cluster). */
+  readonly clusterName?: string;
   readonly logDir: string;
   readonly hostMountAllowlist?: readonly string[];
   readonly heartbeatIntervalMs?: number;
@@ -35,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...(deps.watchIntervalMs === undefined ? {} : { watchIntervalMs: deps.watchIntervalMs }),
     ...(deps.logLimitBytes === undefined ? {} : { logLimitBytes: deps.logLimitBytes }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.clusterName === undefined ? {} : { clusterName: deps.clusterName }),
   };
   return {
     async runContainer(input: RunContainerInput): Promise<RunContainerResult> {
@@ -54,6 +57,22 @@ export function createActivities(deps: ActivityDeps) {
         );
         for (const container of leftovers) await deps.runtime.removeContainer(container.id);
         if (input.isWorkspaceRemoved) await deps.runtime.removeVolume(workspaceVolumeName(input.runId));
+        return { removedContainers: leftovers.length };
+      } catch (err) {
+        throw toFailure(err, deps.nodeId);
+      }
+    },
+
+    /**
+     * The node was lost and came back (workflows/cluster/node-health.ts): its tasks were re-placed on other
+     * nodes, so whatever task container of this cluster it still has belongs to no placement.
+     */
+    async clearLostNode(input: { cluster: string; nodeId: string }): Promise<{ removedContainers: number }> {
+      try {
+        const leftovers = (
+          await deps.runtime.findContainers({ [Label.Cluster]: input.cluster, [Label.Node]: input.nodeId })
+        ).filter((c) => c.labels[Label.Task] !== undefined);
+        for (const container of leftovers) await deps.runtime.removeContainer(container.id);
         return { removedContainers: leftovers.length };
       } catch (err) {
         throw toFailure(err, deps.nodeId);

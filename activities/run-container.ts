@@ -47,6 +47,8 @@ export interface RunContainerDeps {
   readonly logLimitBytes?: number;
   /** Milliseconds since the epoch; judges cache entries' age and stamps new ones. */
   readonly now?: () => number;
+  /** Labels the containers with their cluster, so a lost node's leftovers can be found (Label.Cluster). */
+  readonly clusterName?: string;
 }
 
 /** A failed attempt, with what the workflow needs to report it. Converted to an ApplicationFailure upstream. */
@@ -192,7 +194,11 @@ async function runAttempt(
   const { runtime, store } = deps;
   const now = deps.now ?? Date.now;
   const logLimitBytes = deps.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES;
-  const spec = toContainerSpec(input, attempt, deps.hostMountAllowlist, logLimitBytes);
+  const base = toContainerSpec(input, attempt, deps.hostMountAllowlist, logLimitBytes);
+  const spec =
+    deps.clusterName === undefined
+      ? base
+      : { ...base, labels: { ...base.labels, [Label.Cluster]: deps.clusterName } };
 
   // A worker that died mid-attempt leaves its container behind; the task must never run twice at once.
   // The lookup runs alongside the image check and the create (listing is slow on a busy engine: it took

@@ -131,5 +131,8 @@ export function createSimulatedActivities(deps: SimulatedActivityDeps): GantryAc
     async cleanupRun(_input: CleanupRunInput): Promise<CleanupRunResult> {
       return Promise.resolve({ removedContainers: 0 });
     },
+    async clearLostNode(_input: { cluster: string; nodeId: string }): Promise<{ removedContainers: number }> {
+      return Promise.resolve({ removedContainers: 0 });
+    },
   };
 }

@@ -95,6 +95,12 @@ export const ClusterSpecSchema = z
      * room of those that are not (terminated, timed out). Default 60 (workflows/cluster/reconcile-loop.ts).
      */
     reconcileIntervalSeconds: z.number().int().min(1).max(86_400).optional(),
+    /**
+     * A node whose worker sent no heartbeat for this long is lost: its tasks are re-placed on other nodes,
+     * and the containers it may still run are removed when it comes back. Default 30
+     * (workflows/cluster/node-health.ts); node workers heartbeat every fifth of it.
+     */
+    nodeLostAfterSeconds: z.number().int().min(3).max(86_400).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

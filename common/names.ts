@@ -38,6 +38,8 @@ export const Label = {
   Attempt: 'gantry.attempt',
   Pipeline: 'gantry.pipeline',
   Node: 'gantry.node',
+  /** The cluster whose node ran it (containers of older workers lack it). */
+  Cluster: 'gantry.cluster',
 } as const;
 
 export function clusterWorkflowId(clusterName: string): string {

@@ -10,6 +10,7 @@ import { ensureWorkflowBundle } from './bundle.js';
 import type { GantryConfig } from './config.js';
 import { connectWorker } from './connection.js';
 import { keepPruningRunLogs } from './log-retention.js';
+import { type Heartbeats, keepHeartbeating } from './node-heartbeat.js';
 import { hasPollers } from './pollers.js';
 import { createControlWorker, createNodeWorker } from './workers.js';
 import path from 'node:path';
@@ -38,8 +39,10 @@ export async function startEmbeddedWorkers(
     workers.push({ name, worker, running: worker.run() });
   };
   let stopPruning = (): void => undefined;
+  let heartbeats: Heartbeats | undefined;
   const stop = async () => {
     stopPruning();
+    await heartbeats?.stop();
     for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await Promise.allSettled(workers.map((w) => w.running));
     await connection?.close();
@@ -58,6 +61,7 @@ export async function startEmbeddedWorkers(
       );
     }
     const cluster = await resolveCluster();
+    const served: ClusterSpec['nodes'][number][] = [];
     for (const node of cluster.nodes) {
       if (await hasPollers(client, config.namespace, nodeTaskQueue(cluster.name, node.id), false)) continue;
       await add(`node ${node.id}`, (c) =>
@@ -72,6 +76,18 @@ export async function startEmbeddedWorkers(
           logLimitBytes: config.logLimitBytes,
         }),
       );
+      served.push(node);
+    }
+    if (served.length > 0) {
+      // While this command lives its nodes are watched like any other; it says when it leaves.
+      heartbeats = keepHeartbeating({
+        client,
+        clusterName: cluster.name,
+        nodes: served,
+        ...(cluster.nodeLostAfterSeconds === undefined
+          ? {}
+          : { lostAfterSeconds: cluster.nodeLostAfterSeconds }),
+      });
     }
     if (workers.some((w) => w.name.startsWith('node '))) {
       // Failures are not worth failing the run for: the logs stay until the next prune.

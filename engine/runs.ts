@@ -81,6 +81,7 @@ export function specFromSnapshot(snapshot: ClusterSnapshot): ClusterSpec {
       docker: n.docker,
       runtime: n.runtime ?? 'docker',
     })),
+    ...(snapshot.nodeLostAfterSeconds ? { nodeLostAfterSeconds: snapshot.nodeLostAfterSeconds } : {}),
   };
 }
 

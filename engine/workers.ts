@@ -63,6 +63,7 @@ function nodeActivities(options: NodeWorkerOptions) {
         runtime: createDockerRuntime(node.docker),
         store: createFsArtifactStore(options.artifactDir),
         nodeId: node.id,
+        clusterName: options.clusterName,
         logDir: options.logDir,
         hostMountAllowlist: options.hostMountAllowlist,
         ...(options.logLimitBytes === undefined ? {} : { logLimitBytes: options.logLimitBytes }),

@@ -40,11 +40,13 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   patched,
+  proxyActivities,
   setHandler,
   sleep,
 } from '@temporalio/workflow';
 import { type ClusterSpec, toScheduleOptions } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
+import { fits } from '../common/resources.js';
 import { assignGpus } from '../scheduler/placement/gpu-pinning.js';
 import { schedule } from '../scheduler/placement/schedule.js';
 import { SERVICE_MAX_SEARCH_WORK } from '../scheduler/placement/search-work.js';
@@ -76,6 +78,7 @@ import {
   WINDOW_CLOSED,
 } from './cluster/state.js';
 import { createWindowTimer } from './cluster/window-timer.js';
+import { DEFAULT_NODE_LOST_SECONDS, trackNodeHealth } from './cluster/node-health.js';
 import {
   DEFAULT_RECONCILE_SECONDS,
   EVENTS_PER_RECONCILE,
@@ -86,6 +89,8 @@ import {
   type PlacementDecision,
   clusterSnapshotQuery,
   configureClusterUpdate,
+  type NodeHealthActivities,
+  nodeHeartbeatSignal,
   type PlacementHandOff,
   type PlacementRequest,
   placementChangesSignal,
@@ -173,6 +178,37 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
   // Declared before any handler: signals buffered across a hand-over run as soon as handlers are set.
   let hasHandOffMarker = false;
   const partyOf = (run: string) => handOffRuns.get(run) ?? run;
+  // Node health from the node workers' heartbeats (cluster/node-health.ts): lost nodes' tasks go elsewhere.
+  const nodeHealth = trackNodeHealth(input.nodeHealth, {
+    lostAfterSeconds: () => spec.nodeLostAfterSeconds ?? DEFAULT_NODE_LOST_SECONDS,
+    nodeIds: () => spec.nodes.map((n) => n.id),
+    clock: () => clock,
+    advanceClock: (at) => advanceClock(at),
+    isStopping: () => isHandingOver,
+    countEvents: (events) => {
+      historyBound += events;
+      if (historyBound > maxHistoryEvents) startHandOver();
+    },
+    onLost: (nodeId, reason) => {
+      for (const [key, a] of allocations) {
+        if (a.nodeId !== nodeId) continue;
+        allocations.delete(key);
+        evicting.delete(key);
+        preempt(a, reason, nodeId);
+      }
+      decide();
+    },
+    onAvailable: () => decide(),
+    clearNode: (nodeId) =>
+      proxyActivities<NodeHealthActivities>({
+        taskQueue: nodeTaskQueue(spec.name, nodeId),
+        // A worker that polls takes it at once; one that does not leaves the node lost until it does.
+        scheduleToStartTimeout: '1m',
+        startToCloseTimeout: '2m',
+        retry: { maximumAttempts: 1 },
+        summary: `node ${nodeId} came back: remove the task containers it still has`,
+      }).clearLostNode({ cluster: spec.name, nodeId }),
+  });
   /** Whether parties other than `run`'s wait for room (`waiting`: the parties whose requests wait). */
   const othersWait = (waiting: ReadonlySet<string>, run: string) =>
     waiting.size > (waiting.has(partyOf(run)) ? 1 : 0);
@@ -209,6 +245,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       reasons,
       placements,
       scaling,
+      health: nodeHealth.entries(),
     });
 
   /** Sends one signal to a run; if the run is gone (cancelled, terminated), its reservations must not leak. */
@@ -268,13 +305,15 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       }),
     );
 
-  const preempt = (victim: OwnedAllocation, reason: string) =>
+  function preempt(victim: OwnedAllocation, reason: string, lostNode?: string): void {
     signalRun(victim.taskId, () =>
       getExternalWorkflowHandle(victim.runWorkflowId).signal(preemptTaskSignal, {
         taskId: victim.runTaskId,
         reason,
+        ...(lostNode === undefined ? {} : { lostNode }),
       }),
     );
+  }
 
   /**
    * Device ids for a task that asks for GPUs. Only such placements reach `patched`, so histories without
@@ -306,6 +345,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       : { offered: pending.values(), held: [] };
     for (const { task, opensAt } of held) reasons.set(task.key, outsideWindowReason(opensAt));
     const heldKeys = new Set(held.map(({ task }) => task.key));
+    const unavailable = nodeHealth.unavailable();
     const iteration = scheduleInputOf({
       spec,
       allocations: allocations.values(),
@@ -313,6 +353,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       evicting,
       idleSince,
       now,
+      ...(unavailable.size > 0 ? { unavailable } : {}),
     });
     const isBudgeted = patched(SEARCH_BUDGET_PATCH);
     // The patch's marker: one event, the first time.
@@ -348,6 +389,12 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
           ...(decision.cpuset ? { cpuset: decision.cpuset } : {}),
           ...(gpus ? { gpus } : {}),
         });
+      } else if (decision.isImpossible && unavailable.size > 0 && fitsUnavailable(request, unavailable)) {
+        // Only nodes that are away could run it: it waits for them rather than fail.
+        reasons.set(
+          request.key,
+          `${decision.reason}; waiting for node(s) ${[...unavailable].sort().join(', ')} to come back`,
+        );
       } else if (decision.isImpossible) {
         pending.delete(request.key);
         reasons.delete(request.key);
@@ -374,6 +421,10 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       }
     }
     trackIdleNodes(spec, allocations.values(), idleSince, now);
+  }
+
+  function fitsUnavailable(request: PendingRequest, unavailable: ReadonlySet<string>): boolean {
+    return spec.nodes.some((n) => unavailable.has(n.id) && fits(request.request, n.capacity));
   }
 
   /** Flex tasks of `onWindowClose: preempt` groups outside their window go back to the queue. */
@@ -464,6 +515,11 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       preempt(allocation, `preempted: node ${nodeId} is no longer in the cluster`);
       return;
     }
+    if (nodeHealth.isDown(nodeId)) {
+      // Lost since: its containers go when it comes back, so the task runs elsewhere.
+      preempt(allocation, `preempted: node ${nodeId} is lost`, nodeId);
+      return;
+    }
     allocations.set(request.key, allocation);
     if (!wasPlaced) placements += 1;
     if (evictedFor === undefined) return;
@@ -484,6 +540,10 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     received();
     for (const key of keys) free(key);
     decide();
+  });
+  setHandler(nodeHeartbeatSignal, (beat) => {
+    received();
+    nodeHealth.heartbeat(beat);
   });
   setHandler(releaseRunSignal, ({ runWorkflowId }) => {
     received();
@@ -567,6 +627,7 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
     evicting: Object.fromEntries(evicting),
     clock,
     ...handOffState(),
+    ...(nodeHealth.entries().size > 0 ? { nodeHealth: Object.fromEntries(nodeHealth.entries()) } : {}),
     ...(input.maxHistoryEvents === undefined ? {} : { maxHistoryEvents: input.maxHistoryEvents }),
   });
 

@@ -52,7 +52,21 @@ export interface NodeSnapshot {
   /** Present only for a node that is not `docker` (absent from snapshots of older code: docker). */
   readonly runtime?: Exclude<NodeRuntime, 'docker'>;
   readonly allocations: readonly string[];
+  /**
+   * From the node workers' heartbeats (workflows/cluster/node-health.ts): absent while none came (or after
+   * the worker said it was leaving), so the node is served as before health existed.
+   */
+  readonly health?: NodeHealthState;
+  /** When its last heartbeat arrived, in the service's clock (ms since the epoch). */
+  readonly lastHeartbeatAt?: number;
 }
+
+/**
+ * healthy: heartbeats arrive; suspect: one is overdue (no new placements; it has a last window to send one);
+ * lost: its tasks were re-placed elsewhere; returning: it sent a heartbeat again and the containers it may
+ * still run are being removed before it takes work.
+ */
+export type NodeHealthState = 'healthy' | 'suspect' | 'lost' | 'returning';
 
 export interface ClusterSnapshot {
   readonly name: string;
@@ -61,7 +75,8 @@ export interface ClusterSnapshot {
   /** Placements made since the service started (carried across continue-as-new). */
   readonly placements: number;
   /** Autoscaling advice of the last iteration, when the cluster declares node groups. */
-  readonly scaling?: ScalingAdvice;
+  readonly scaling?: ScalingAdvice; /** The cluster's own `nodeLostAfterSeconds`, when it sets one: node workers pace their heartbeats by it. */
+  readonly nodeLostAfterSeconds?: number;
 }
 
 export const requestPlacementSignal = defineSignal<[PlacementRequest]>('requestPlacement');
@@ -101,6 +116,19 @@ export interface PlacementHandOff {
   readonly request: PlacementRequest;
 }
 /** Replaces the node inventory; rejected if it would drop a node that still holds allocations. */
+/**
+ * Node workers say every few seconds which of their nodes are up (their Docker engine answers); `leaving`
+ * when the worker stops on purpose, so its nodes are not taken for lost.
+ */
+export const nodeHeartbeatSignal = defineSignal<[NodeHeartbeat]>('nodeHeartbeat');
+
+export interface NodeHeartbeat {
+  readonly nodes: readonly string[];
+  /** The sender's clock when it sent (ms since the epoch). */
+  readonly at: number;
+  readonly leaving?: boolean;
+}
+
 export const configureClusterUpdate = defineUpdate<ClusterSnapshot, [ClusterSpec]>('configureCluster');
 export const clusterSnapshotQuery = defineQuery<ClusterSnapshot>('clusterSnapshot');
 
@@ -379,9 +407,14 @@ export const placementsDecidedSignal = defineSignal<
 export const placementContentionSignal =
   defineSignal<[{ readonly othersWaiting: boolean }]>('placementContention');
 export const runStateQuery = defineQuery<RunState>('runState');
-/** From the cluster service: give the node back (the task is re-queued) so a critical task can run. */
+/**
+ * From the cluster service: give the node back (the task is re-queued) so a critical task can run, or
+ * because the node is lost (`lostNode`: its leftovers are removed when it comes back, not by the run).
+ */
 export const preemptTaskSignal =
-  defineSignal<[{ readonly taskId: string; readonly reason: string }]>('preemptTask');
+  defineSignal<[{ readonly taskId: string; readonly reason: string; readonly lostNode?: string }]>(
+    'preemptTask',
+  );
 /** What the run holds or waits for from its cluster service (see HeldPlacement). */
 export const heldPlacementsQuery = defineQuery<HeldPlacements>('heldPlacements');
 
@@ -427,6 +460,15 @@ export const runEndedSignal = defineSignal<[RunEnded]>('runEnded');
 export interface ReconcileActivities {
   /** Of these workflow ids, those whose latest execution is not running (or that do not exist). */
   closedRuns(input: { readonly workflowIds: readonly string[] }): Promise<string[]>;
+}
+
+/** A node worker's activity the cluster service calls when a lost node comes back (activities/index.ts). */
+export interface NodeHealthActivities {
+  /** Removes every task container of `cluster` on node `nodeId`: the service holds nothing there any more. */
+  clearLostNode(input: {
+    readonly cluster: string;
+    readonly nodeId: string;
+  }): Promise<{ readonly removedContainers: number }>;
 }
 
 export interface TriggerActivities {

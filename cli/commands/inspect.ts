@@ -14,6 +14,7 @@ import { GantryCliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatRestart, formatRunSummary, formatServiceRestart, toJsonResult } from '../format.js';
 import { readClusterFile } from '../read-cluster-file.js';
+import type { NodeSnapshot } from '../../workflows/definitions.js';
 
 export async function statusCommand(
   run: string,
@@ -66,6 +67,16 @@ export async function cancelCommand(run: string, config: GantryConfig): Promise<
   }
 }
 
+/** A node's health as `cluster show` prints it; a node no worker has sent heartbeats for is `unwatched`. */
+export function formatNodeHealth(node: NodeSnapshot, now: number): string {
+  if (node.health === undefined) return 'health: unwatched (no heartbeats)';
+  const ago =
+    node.lastHeartbeatAt === undefined
+      ? ''
+      : `, last heartbeat ${Math.max(0, Math.round((now - node.lastHeartbeatAt) / 1000))}s ago`;
+  return `health: ${node.health}${ago}`;
+}
+
 export async function clusterShowCommand(options: { json: boolean }, config: GantryConfig): Promise<number> {
   const client = await connectClient(config);
   try {
@@ -90,7 +101,9 @@ export async function clusterShowCommand(options: { json: boolean }, config: Gan
         .join(', ');
       // A simulated node's tasks run no container: say so wherever the node is listed.
       const runtime = node.runtime === 'simulated' ? '  runtime: SIMULATED' : '';
-      process.stdout.write(`  ${node.id.padEnd(12)} ${use}  tasks: ${node.allocations.length}${runtime}\n`);
+      process.stdout.write(
+        `  ${node.id.padEnd(12)} ${use}  tasks: ${node.allocations.length}${runtime}  ${formatNodeHealth(node, Date.now())}\n`,
+      );
     }
     for (const p of snapshot.pending) process.stdout.write(`  queued ${p.key}: ${p.reason}\n`);
     for (const up of snapshot.scaling?.scaleUp ?? []) {

@@ -10,6 +10,7 @@ import type { GantryConfig } from '../../engine/config.js';
 import { createDockerRuntime } from '../../activities/docker-runtime.js';
 import { connectClient, connectWorker } from '../../engine/connection.js';
 import { keepSweeping } from '../../engine/container-sweeper.js';
+import { keepHeartbeating } from '../../engine/node-heartbeat.js';
 import { defaultClusterSpec } from '../../engine/default-cluster.js';
 import { keepPruningRunLogs } from '../../engine/log-retention.js';
 import { ClusterServiceStuckError } from '../../engine/errors.js';
@@ -68,6 +69,8 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
   const add = (name: string, worker: Worker) => workers.push({ name, worker, running: worker.run() });
   const stop = () => workers.forEach(({ worker }) => worker.getState() === 'RUNNING' && worker.shutdown());
   let nodes: ClusterSpec['nodes'] = [];
+  let clusterName = config.clusterName;
+  let lostAfterSeconds: number | undefined;
   try {
     // The control worker first: the cluster's inventory is read by querying its service, which needs it.
     if (options.isControlOnly || options.nodes.length === 0) {
@@ -84,6 +87,8 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
       );
     }
     const cluster = await resolveCluster(options, config, client);
+    clusterName = cluster.name;
+    lostAfterSeconds = cluster.nodeLostAfterSeconds;
     const unknown = options.nodes.filter((id) => !cluster.nodes.some((n) => n.id === id));
     if (unknown.length > 0) {
       throw new GantryCliError(
@@ -121,14 +126,27 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
   process.stderr.write(
     `gantry worker: serving ${workers.map((w) => w.name).join(', ')} on ${config.temporalAddress}; Ctrl-C stops\n`,
   );
+  const nodeClient = nodes.length > 0 ? await connectClient(config) : undefined;
+  // Heartbeats for the nodes this process serves: the cluster service takes a silent node for lost.
+  const heartbeats =
+    nodeClient &&
+    keepHeartbeating({
+      client: nodeClient,
+      clusterName,
+      nodes,
+      ...(lostAfterSeconds === undefined ? {} : { lostAfterSeconds }),
+      onError: (err) =>
+        process.stderr.write(
+          `gantry worker: sending node heartbeats failed (trying again): ${String(err)}\n`,
+        ),
+    });
   // Reconciliation on each Docker node this process serves: containers of runs that are closed go.
-  const sweeperClient = nodes.some((n) => n.runtime === 'docker') ? await connectClient(config) : undefined;
   const stopSweeping = nodes
-    .filter((n) => n.runtime === 'docker' && sweeperClient !== undefined)
+    .filter((n) => n.runtime === 'docker' && nodeClient !== undefined)
     .map((node) =>
       keepSweeping({
         runtime: createDockerRuntime(node.docker),
-        client: sweeperClient!,
+        client: nodeClient!,
         nodeId: node.id,
         onRemoved: (names) =>
           process.stderr.write(
@@ -140,8 +158,14 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
           ),
       }),
     );
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // A stop on purpose says so: the service does not take these nodes for lost.
+  let leaving: Promise<void> | undefined;
+  const stopAll = () => {
+    leaving ??= heartbeats?.stop();
+    stop();
+  };
+  process.once('SIGINT', stopAll);
+  process.once('SIGTERM', stopAll);
   const stopPruning = options.isControlOnly
     ? () => undefined
     : keepPruningRunLogs(config.logDir, config.logRetentionDays, (err) =>
@@ -149,7 +173,8 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
       );
   await Promise.all(workers.map((w) => w.running));
   for (const stopOne of stopSweeping) stopOne();
-  await sweeperClient?.connection.close();
+  await (leaving ?? heartbeats?.stop());
+  await nodeClient?.connection.close();
   stopPruning();
   await connection.close();
   return ExitCode.Ok;

@@ -21,6 +21,7 @@ import { connectClient, connectWorker } from '../../engine/connection.js';
 import { localDockerEndpoint } from '../../engine/default-cluster.js';
 import { type StartRunOptions, ensureClusterService, startRun, waitForRun } from '../../engine/runs.js';
 import { createControlWorker, createNodeWorker } from '../../engine/workers.js';
+import { keepHeartbeating } from '../../engine/node-heartbeat.js';
 import { parsePipeline } from '../../pipeline/parse.js';
 import type { PipelineInput } from '../../pipeline/schema.js';
 import type { RunState } from '../../workflows/definitions.js';
@@ -66,6 +67,8 @@ export interface TestClusterOptions {
   readonly reconcileIntervalSeconds?: number;
   /** Nodes whose workers the test runs itself (a `gantry worker --node` process it can kill). */
   readonly externalNodes?: readonly string[];
+  /** The cluster spec's nodeLostAfterSeconds (the service's default when absent). */
+  readonly nodeLostAfterSeconds?: number;
 }
 
 export async function startTestCluster(
@@ -103,6 +106,7 @@ export async function startTestCluster(
     ...(options.reconcileIntervalSeconds
       ? { reconcileIntervalSeconds: options.reconcileIntervalSeconds }
       : {}),
+    ...(options.nodeLostAfterSeconds ? { nodeLostAfterSeconds: options.nodeLostAfterSeconds } : {}),
   });
   const client = await connectClient(config);
   const connection: NativeConnection = await connectWorker(config);
@@ -141,6 +145,13 @@ export async function startTestCluster(
       taskQueue: config.controlTaskQueue,
       args: [{ spec, maxHistoryEvents: clusterMaxHistoryEvents }],
     });
+  // The in-process node workers send heartbeats like `gantry worker` does.
+  const heartbeats = keepHeartbeating({
+    client,
+    clusterName: name,
+    nodes: spec.nodes.filter((node) => !options.externalNodes?.includes(node.id)),
+    ...(options.nodeLostAfterSeconds ? { lostAfterSeconds: options.nodeLostAfterSeconds } : {}),
+  });
   const runIds: string[] = [];
 
   const start = async (pipeline: PipelineInput, options?: StartRunOptions) => {
@@ -165,6 +176,7 @@ export async function startTestCluster(
       running[0] = workers[0].run();
     },
     async stop() {
+      await heartbeats.stop();
       // A test that failed half-way can leave a run open; with its cluster gone it would stay open for ever.
       for (const runId of runIds) {
         const handle = client.workflow.getHandle(runWorkflowId(runId));

@@ -9,6 +9,7 @@ import { nodeTaskQueue } from '../../common/names.js';
 import { freeResources } from '../../common/resources.js';
 import type { Allocation, ScheduleInput, ScalingAdvice } from '../../scheduler/placement/types.js';
 import type { ClusterSnapshot, PlacementRequest } from '../definitions.js';
+import type { NodeHealthEntry } from './node-health.js';
 
 export interface OwnedAllocation extends Allocation {
   readonly runWorkflowId: string;
@@ -43,6 +44,8 @@ export interface ClusterServiceInput {
   readonly handOffRuns?: Readonly<Record<string, string>>;
   /** Those of them told that other runs' work waits for room. */
   readonly toldWaiting?: readonly string[];
+  /** Nodes that sent heartbeats, and how they stand (cluster/node-health.ts). */
+  readonly nodeHealth?: Readonly<Record<string, NodeHealthEntry>>;
 }
 
 /**
@@ -58,6 +61,7 @@ export interface SnapshotParts {
   readonly reasons: ReadonlyMap<string, string>;
   readonly placements: number;
   readonly scaling: ScalingAdvice | undefined;
+  readonly health?: ReadonlyMap<string, NodeHealthEntry>;
 }
 
 export function snapshotOf(parts: SnapshotParts): ClusterSnapshot {
@@ -84,6 +88,7 @@ export function snapshotOf(parts: SnapshotParts): ClusterSnapshot {
         // Snapshots of docker nodes stay as they were before runtimes existed.
         ...(node.runtime === 'simulated' ? { runtime: node.runtime } : {}),
         allocations: mine.map((a) => a.taskId),
+        ...healthOf(parts.health?.get(node.id)),
       };
     }),
     pending: [...parts.pending].map((p) => ({
@@ -93,7 +98,12 @@ export function snapshotOf(parts: SnapshotParts): ClusterSnapshot {
     })),
     placements,
     ...(scaling ? { scaling } : {}),
+    ...(spec.nodeLostAfterSeconds ? { nodeLostAfterSeconds: spec.nodeLostAfterSeconds } : {}),
   };
+}
+
+function healthOf(entry: NodeHealthEntry | undefined) {
+  return entry ? { health: entry.state, lastHeartbeatAt: entry.lastSeen } : {};
 }
 
 export interface IterationParts {
@@ -104,13 +114,16 @@ export interface IterationParts {
   readonly evicting: ReadonlyMap<string, string>;
   readonly idleSince: ReadonlyMap<string, number>;
   readonly now: number;
+  /** Nodes that take no new placements now (not healthy: cluster/node-health.ts). */
+  readonly unavailable?: ReadonlySet<string>;
 }
 
 /** The input of one `schedule()` call over the service's state. */
 export function scheduleInputOf(parts: IterationParts): ScheduleInput {
-  const { spec, evicting, idleSince, now } = parts;
+  const { spec, evicting, idleSince, now, unavailable } = parts;
+  const nodes = unavailable ? spec.nodes.filter((n) => !unavailable.has(n.id)) : spec.nodes;
   return {
-    nodes: spec.nodes.map((n) => ({
+    nodes: nodes.map((n) => ({
       id: n.id,
       capacity: n.capacity,
       attributes: n.attributes,

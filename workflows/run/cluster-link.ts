@@ -16,6 +16,7 @@
  */
 import {
   CancellationScope,
+  CancelledFailure,
   condition,
   getExternalWorkflowHandle,
   isCancellation,
@@ -72,6 +73,8 @@ export interface ClusterLink {
   preemptible<T>(taskId: string, attempt: () => Promise<T>): Promise<T>;
   /** The reason `taskId` was last preempted, taken (cleared) by this call. */
   takePreemption(taskId: string): string | undefined;
+  /** The node `taskId` was last preempted off because it was lost, taken (cleared) by this call. */
+  takeLostNode(taskId: string): string | undefined;
   /** Marks when the task started, for the held-placements answer. */
   noteStarted(taskId: string, at: number): void;
 }
@@ -86,11 +89,22 @@ function activationSettled(): Promise<void> {
   return CancellationScope.nonCancellable(() => condition(() => checks++ > 0));
 }
 
+/**
+ * Patch id (issue #11): a preemption is not lost. One that arrives before its attempt's scope is kept for
+ * the attempt; one whose attempt then ends in a failure rather than a cancellation (an activity on a dead
+ * worker times out instead of acknowledging the cancel) is still taken as the preemption.
+ */
+export const PREEMPTION_KEPT_PATCH = 'gantry-preemption-kept';
+
 export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget): ClusterLink {
   const cluster = getExternalWorkflowHandle(clusterWorkflowId);
   const decisions = new Map<string, PlacementDecision>();
   const scopes = new Map<string, CancellationScope>();
   const preemptions = new Map<string, string>();
+  // Tasks preempted before their attempt's scope existed: the attempt leaves at once.
+  const early = new Set<string>();
+  // Tasks preempted because their node was lost → that node.
+  const lostNodes = new Map<string, string>();
   const startedAt = new Map<string, number>();
   // Task id → the request sent and not yet given back: what a restarted cluster service is rebuilt from.
   const held = new Map<string, PlacementRequest>();
@@ -129,9 +143,19 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
     if (batch.othersWaiting !== undefined) othersWaiting = batch.othersWaiting;
   });
   setHandler(placementContentionSignal, (contention) => void (othersWaiting = contention.othersWaiting));
-  setHandler(preemptTaskSignal, ({ taskId, reason }) => {
+  setHandler(preemptTaskSignal, ({ taskId, reason, lostNode }) => {
+    if (lostNode !== undefined) lostNodes.set(taskId, lostNode);
     const scope = scopes.get(taskId);
-    if (!scope) return;
+    if (!scope) {
+      // Before its attempt's scope exists (its decision came in the same activation, say): kept for the
+      // attempt while the task holds its request, as a node's loss must not be lost (older runs dropped it).
+      if (held.has(taskId) && patched(PREEMPTION_KEPT_PATCH)) {
+        preemptions.set(taskId, reason);
+        evicted.add(taskId);
+        early.add(taskId);
+      }
+      return;
+    }
     preemptions.set(taskId, reason);
     evicted.add(taskId);
     scope.cancel();
@@ -223,6 +247,7 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
     release(taskId, key) {
       // Given back before the signal goes: a service rebuilt after it was sent must not count it.
       held.delete(taskId);
+      early.delete(taskId);
       startedAt.delete(taskId);
       // A task told to leave gives its room back: it was promised to someone else.
       const slot = evicted.delete(taskId) ? undefined : slots.get(taskId);
@@ -250,13 +275,24 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       );
     },
     async preemptible(taskId, attempt) {
+      if (early.delete(taskId)) throw new CancelledFailure(`preempted: ${preemptions.get(taskId) ?? ''}`);
       const scope = new CancellationScope();
       scopes.set(taskId, scope);
       try {
         return await scope.run(attempt);
+      } catch (err) {
+        const reason = preemptions.get(taskId);
+        if (reason !== undefined && !isCancellation(err) && patched(PREEMPTION_KEPT_PATCH))
+          throw new CancelledFailure(`preempted: ${reason}`, [], err instanceof Error ? err : undefined);
+        throw err;
       } finally {
         scopes.delete(taskId);
       }
+    },
+    takeLostNode(taskId) {
+      const node = lostNodes.get(taskId);
+      lostNodes.delete(taskId);
+      return node;
     },
     takePreemption(taskId) {
       const reason = preemptions.get(taskId);

@@ -138,6 +138,8 @@ export async function runContainerUnit(ctx: UnitContext, unit: ContainerUnit): P
       }
     } catch (err) {
       const preemption = ctx.link.takePreemption(unitId);
+      // A lost node's leftovers are removed when it comes back: the run's cleanup must not wait for it.
+      if (ctx.link.takeLostNode(unitId) === decision.nodeId) ctx.nodeQueues.delete(decision.nodeId);
       if (
         isCancellation(err) &&
         preemption !== undefined &&
