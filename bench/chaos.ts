@@ -8,7 +8,7 @@
  *
  * Usage (via scripts/chaos.sh, which brings up the stack and the node engines):
  *   npx tsx bench/chaos.ts [--cases a,b] [--chains 6] [--length 10]
- * By default every case whose recovery is built (stop-node waits for node-loss handling: name it to run it).
+ * By default every case whose recovery is built (all seven now).
  * Exit 1 if a case breaks an invariant.
  */
 import { execFile } from 'node:child_process';
@@ -27,7 +27,7 @@ import { getRunState, startRun } from '../engine/runs.js';
 import { parsePipeline } from '../pipeline/parse.js';
 import type { PipelineInput } from '../pipeline/schema.js';
 import { clusterSnapshotQuery, type RunState, runStateQuery } from '../workflows/definitions.js';
-import { CHAOS_CASES, type ChaosCase } from './lib/chaos-cases.js';
+import { CHAOS_CASES, type ChaosCase, type ChaosContext } from './lib/chaos-cases.js';
 import { type Verdict, judge } from './lib/chaos-invariants.js';
 import { followEvents } from './lib/event-stream.js';
 import { workerProcess } from './lib/worker-process.js';
@@ -166,13 +166,18 @@ async function runCase(chaos: ChaosCase, args: Args, hosts: readonly string[]): 
     );
     faultAt = Date.now();
     process.stderr.write(`chaos: ${chaos.name}: ${chaos.fault}\n`);
-    await chaos.inject({
+    const context: ChaosContext = {
       home: config.home,
       control,
       nodes,
       runs: handles.map((h) => h.handle),
       runState: (h) => h.query(runStateQuery),
-    });
+      nodeHealth: async (nodeId) =>
+        (
+          await client.workflow.getHandle(clusterWorkflowId(config.clusterName)).query(clusterSnapshotQuery)
+        ).nodes.find((n) => n.id === nodeId)?.health,
+    };
+    await chaos.inject(context);
     const deadline = Date.now() + RUN_TIMEOUT_MS;
     const states: RunState[] = [];
     const closedAs: string[] = [];
@@ -192,6 +197,7 @@ async function runCase(chaos: ChaosCase, args: Args, hosts: readonly string[]): 
       );
     }
     const end = Date.now();
+    await chaos.recover?.(context);
     // A terminated run's attempts learn on their next heartbeat; the service's next round frees its room.
     await pause(12_000);
     const snapshot = await client.workflow

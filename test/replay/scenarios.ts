@@ -24,6 +24,7 @@ import {
   placementChangesScenario,
   placementHandOffScenario,
 } from './batches-scenario.js';
+import { nodeLossScenario } from './node-loss-scenario.js';
 import { partitionedRunScenario } from './partitioned-scenario.js';
 import { pipelineTriggersScenario } from './trigger-scenario.js';
 import { offPeakWindowsScenario } from './window-scenario.js';
@@ -451,4 +452,5 @@ export const SCENARIOS: readonly Scenario[] = [
   placementChangesScenario,
   placementHandOffScenario,
   partitionedRunScenario,
+  nodeLossScenario,
 ];
