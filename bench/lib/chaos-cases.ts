@@ -37,6 +37,8 @@ export interface ChaosCase {
   /** Whether run `i` should succeed despite the fault. */
   readonly isExpectedToSucceed?: (i: number) => boolean;
   inject(ctx: ChaosContext): Promise<void>;
+  /** The fault kills a node: its tasks may move off it (in any other case that is a false alarm). */
+  readonly losesNode?: boolean;
   /** After the runs end and before the checks: bring back what the fault took, as an operator would. */
   recover?(ctx: ChaosContext): Promise<void>;
 }
@@ -120,6 +122,7 @@ export const CHAOS_CASES: readonly ChaosCase[] = [
   },
   {
     name: 'stop-node',
+    losesNode: true,
     fault: 'stop node n2 for good, as a machine dies: its worker, its containers and its engine',
     async inject(ctx) {
       const host = `unix://${path.join(ctx.home, 'run', 'node-2', 'docker.sock')}`;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Label } from '../../common/names.js';
-import { waitForRun } from '../../engine/runs.js';
+import { getRunState, waitForRun } from '../../engine/runs.js';
+import { preemptTaskSignal } from '../../workflows/definitions.js';
 import { type TestCluster, docker, shTask, startTestCluster, waitFor } from './harness.js';
 
 describe('preemption', () => {
@@ -38,5 +39,31 @@ describe('preemption', () => {
     expect(state.status).toBe('succeeded');
     expect(state.tasks['batch']).toMatchObject({ status: 'succeeded', preemptions: 1 });
     expect(state.tasks['batch']!.lastPreemption).toMatch(/^preempted on n1 for critical task /);
+  });
+
+  it('keeps a preemption that comes before its attempt starts, and the task leaves at once when placed', async () => {
+    // One node of one cpu and two tasks of one cpu: one runs, the other waits for room with its request sent.
+    const started = await cluster.start({
+      name: 'preempt-early',
+      tasks: ['a', 'b'].map((id) => shTask(id, 'sleep 2', { resources: { cpu: 1, memoryMiB: 64 } })),
+    });
+    const waiting = await waitFor('one task to wait for room', async () => {
+      const state = await getRunState(started.handle);
+      const ids = Object.keys(state.tasks);
+      const running = ids.filter((id) => state.tasks[id]!.status === 'running');
+      const queued = ids.filter((id) => state.tasks[id]!.status === 'queued');
+      return running.length === 1 && queued.length === 1 ? queued[0] : undefined;
+    });
+    // Before gantry-preemption-kept such a signal found no attempt to cancel and was dropped.
+    await started.handle.signal(preemptTaskSignal, { taskId: waiting, reason: 'test: before its attempt' });
+    const state = await waitForRun(started.handle);
+    expect(state.status).toBe('succeeded');
+    expect(state.tasks[waiting]).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      platformRetries: 1,
+      preemptions: 1,
+      lastPreemption: 'test: before its attempt',
+    });
   });
 });

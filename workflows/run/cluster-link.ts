@@ -103,6 +103,8 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
   const preemptions = new Map<string, string>();
   // Tasks preempted before their attempt's scope existed: the attempt leaves at once.
   const early = new Set<string>();
+  // Tasks handed a reservation by this run → the delivery of the signal that says so.
+  const handedOff = new Map<string, Promise<void>>();
   // Tasks preempted because their node was lost → that node.
   const lostNodes = new Map<string, string>();
   const startedAt = new Map<string, number>();
@@ -208,9 +210,11 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
     const changed = isHandingOff
       ? { releases, requests, handOffs, runWorkflowId, party }
       : { releases, requests };
-    return CancellationScope.nonCancellable(() =>
+    const sent = CancellationScope.nonCancellable(() =>
       sendUntilDelivered(() => cluster.signal(placementChangesSignal, changed)),
     );
+    for (const taskId of plan.decisions.keys()) handedOff.set(taskId, sent);
+    return sent;
   }
   const changeBatches = createCoalescer<SlotChange>(sendChanges, undefined, activationSettled);
   // Sent whatever becomes of the task that asked first: each waits for its own decision, cancellably.
@@ -248,6 +252,7 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       // Given back before the signal goes: a service rebuilt after it was sent must not count it.
       held.delete(taskId);
       early.delete(taskId);
+      handedOff.delete(taskId);
       startedAt.delete(taskId);
       // A task told to leave gives its room back: it was promised to someone else.
       const slot = evicted.delete(taskId) ? undefined : slots.get(taskId);
@@ -275,7 +280,13 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       );
     },
     async preemptible(taskId, attempt) {
-      if (early.delete(taskId)) throw new CancelledFailure(`preempted: ${preemptions.get(taskId) ?? ''}`);
+      if (early.delete(taskId)) {
+        // A reservation handed to it must reach the service before its release does: the signals of one
+        // workflow task may arrive in any order, and a release overtaken by its hand-off would leave the
+        // task's next request looking like a repeat.
+        await handedOff.get(taskId);
+        throw new CancelledFailure(`preempted: ${preemptions.get(taskId) ?? ''}`);
+      }
       const scope = new CancellationScope();
       scopes.set(taskId, scope);
       try {
