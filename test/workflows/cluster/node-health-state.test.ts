@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { formatNodeHealth } from '../../../cli/commands/inspect.js';
 import { ClusterSpecSchema } from '../../../common/cluster-spec.js';
 import { DEFAULT_NODE_LOST_SECONDS, heartbeatIntervalMs } from '../../../common/node-heartbeat.js';
+import type { NodeHealthEntry } from '../../../workflows/cluster/node-health.js';
 import { type PendingRequest, scheduleInputOf, snapshotOf } from '../../../workflows/cluster/state.js';
 import { specFromSnapshot } from '../../../engine/runs.js';
 
@@ -26,17 +27,20 @@ const pending: PendingRequest = {
   enqueuedAt: 0,
 };
 
+const snapshotWith = (health: Map<string, NodeHealthEntry>) =>
+  snapshotOf({
+    spec,
+    allocations: [],
+    pending: [],
+    reasons: new Map(),
+    placements: 0,
+    scaling: undefined,
+    health,
+  });
+
 describe('node health in the cluster service', () => {
   it('shows a watched node with its state and last heartbeat, and an unwatched one as before', () => {
-    const snapshot = snapshotOf({
-      spec,
-      allocations: [],
-      pending: [],
-      reasons: new Map(),
-      placements: 0,
-      scaling: undefined,
-      health: new Map([['n2', { state: 'lost', lastSeen: 1_000 }]]),
-    });
+    const snapshot = snapshotWith(new Map([['n2', { state: 'lost', lastSeen: 1_000 }]]));
     expect(snapshot.nodes.map((n) => [n.id, n.health, n.lastHeartbeatAt])).toEqual([
       ['n1', undefined, undefined],
       ['n2', 'lost', 1_000],
@@ -77,15 +81,7 @@ describe('node health in the cluster service', () => {
 });
 
 describe('gantry cluster show', () => {
-  const node = snapshotOf({
-    spec,
-    allocations: [],
-    pending: [],
-    reasons: new Map(),
-    placements: 0,
-    scaling: undefined,
-    health: new Map([['n1', { state: 'healthy', lastSeen: 10_000 }]]),
-  }).nodes;
+  const node = snapshotWith(new Map([['n1', { state: 'healthy', lastSeen: 10_000 }]])).nodes;
 
   it('prints how long ago a watched node was heard from', () => {
     expect(formatNodeHealth(node[0]!, 13_400)).toBe('health: healthy, last heartbeat 3s ago');
