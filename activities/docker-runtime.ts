@@ -52,6 +52,8 @@ export interface ContainerRuntime {
   removeContainer(id: string): Promise<void>;
   removeVolume(name: string): Promise<void>;
   info(): Promise<{ cpus: number; memoryBytes: number; name: string }>;
+  /** Whether the engine answers at all (`/_ping`: cheap even on a busy engine, unlike `info`). */
+  ping(): Promise<void>;
   /** The image's content id (`sha256:…`) on this node; ImageNotFoundError when it is not here. */
   imageId(image: string): Promise<string>;
   /** What is at `path` in a (created or stopped) container, or undefined when nothing is. */
@@ -370,6 +372,13 @@ export function createDockerRuntime(
           });
         }
         throw unavailable(`write into ${path} in ${id.slice(0, 12)}`, err);
+      }
+    },
+    async ping() {
+      try {
+        await docker.ping();
+      } catch (err) {
+        throw unavailable('ping', err);
       }
     },
     async info() {

@@ -14,8 +14,8 @@ import { DEFAULT_NODE_LOST_SECONDS, heartbeatIntervalMs } from '../common/node-h
 import { nodeHeartbeatSignal } from '../workflows/definitions.js';
 
 const RETRY_MS = 1_000;
-// An engine that takes longer than this to answer `info` could not start a container in time either.
-const ENGINE_CHECK_MS = 3_000;
+// An engine that cannot answer a ping in this long is hung; a merely busy one answers pings at once.
+const ENGINE_CHECK_MS = 10_000;
 const LEAVING_SEND_MS = 3_000;
 
 export interface HeartbeatOptions {
@@ -48,7 +48,7 @@ export function engineCheck(): (node: NodeSpec) => Promise<boolean> {
     if (node.runtime === 'simulated') return Promise.resolve(true);
     let runtime = runtimes.get(node.id);
     if (!runtime) runtimes.set(node.id, (runtime = createDockerRuntime(node.docker)));
-    const answered = runtime.info().then(
+    const answered = runtime.ping().then(
       () => true,
       () => false,
     );
@@ -65,11 +65,16 @@ export function keepHeartbeating(options: HeartbeatOptions): Heartbeats {
   let hasFailed = false;
   let timer: NodeJS.Timeout | undefined;
   let sending: Promise<void> = Promise.resolve();
+  // Resolves on stop: a beat still waiting for an engine's answer gives up at once instead of holding the
+  // worker's exit (its signal must not follow the `leaving` one, so stop waits for the beat).
+  let onStop = (): void => undefined;
+  const stopped = new Promise<undefined>((resolve) => (onStop = () => resolve(undefined)));
 
   async function beat(): Promise<void> {
-    const up = await Promise.all(nodes.map(async (n) => ((await isUp(n)) ? n.id : undefined)));
+    const checks = Promise.all(nodes.map(async (n) => ((await isUp(n)) ? n.id : undefined)));
+    const up = await Promise.race([checks, stopped]);
+    if (isStopped || up === undefined) return;
     const ids = up.filter((id): id is string => id !== undefined);
-    if (isStopped) return;
     try {
       if (ids.length > 0) await service.signal(nodeHeartbeatSignal, { nodes: ids, at: Date.now() });
       hasFailed = false;
@@ -93,6 +98,7 @@ export function keepHeartbeating(options: HeartbeatOptions): Heartbeats {
   return {
     async stop() {
       isStopped = true;
+      onStop();
       clearTimeout(timer);
       await sending;
       const leaving = service.signal(nodeHeartbeatSignal, {

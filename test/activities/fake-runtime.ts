@@ -109,6 +109,7 @@ export class FakeRuntime implements ContainerRuntime {
   async info() {
     return { cpus: 2, memoryBytes: 2 ** 31, name: 'fake' };
   }
+  async ping() {}
   async statPath(_id: string, file: string) {
     if (file === '/') return { isDirectory: true };
     const entry = this.files.get(file);

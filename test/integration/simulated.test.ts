@@ -130,9 +130,9 @@ describe('simulated nodes', () => {
     const shown = await runGantry(env, 'cluster', 'show');
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(
-      /^ {2}s1 +cpu 0\/64, memoryMiB 0\/65536 {2}tasks: 0 {2}runtime: SIMULATED$/m,
+      /^ {2}s1 +cpu 0\/64, memoryMiB 0\/65536 {2}tasks: 0 {2}runtime: SIMULATED {2}health: [a-z]+/m,
     );
-    expect(shown.stdout).toMatch(/^ {2}s2 .* {2}runtime: SIMULATED$/m);
+    expect(shown.stdout).toMatch(/^ {2}s2 .* {2}runtime: SIMULATED {2}health: [a-z]+/m);
   }, 120_000);
 
   it('is never what the zero-configuration cluster picks', async () => {

@@ -65,7 +65,14 @@ export function trackNodeHealth(
   initial: Readonly<Record<string, NodeHealthEntry>> | undefined,
   hooks: NodeHealthHooks,
 ): NodeHealthTracker {
-  const health = new Map<string, NodeHealthEntry>(initial ? Object.entries(initial) : []);
+  // A node that was being cleared when the service handed over is lost again: the clearing activity went with
+  // the old execution, and its next heartbeat starts another.
+  const health = new Map<string, NodeHealthEntry>(
+    Object.entries(initial ?? {}).map(([id, e]) => [
+      id,
+      e.state === 'returning' ? { ...e, state: 'lost' } : e,
+    ]),
+  );
   let hasMarker = false;
   let isWatching = false;
   const lostAfterMs = () => hooks.lostAfterSeconds() * 1000;
@@ -81,6 +88,10 @@ export function trackNodeHealth(
     for (;;) {
       await condition(() => hooks.isStopping() || [...health.values()].some(isWatched));
       if (hooks.isStopping()) return;
+      // Nodes taken out of the cluster are no longer watched.
+      const known = new Set(hooks.nodeIds());
+      for (const id of [...health.keys()]) if (!known.has(id)) health.delete(id);
+      if (![...health.values()].some(isWatched)) continue;
       const timeout = lostAfterMs();
       const suspects = [...health].filter(([, e]) => e.state === 'suspect').map(([id]) => id);
       // A suspect's last window is a full third of the timeout from now, however late this moment came.
