@@ -3,9 +3,8 @@
  * from the runtime so that what Gantry asks Docker for (limits, hardening, GPUs) is testable without one.
  */
 import type Docker from 'dockerode';
-import path from 'node:path';
 import { Label, WORKSPACE_MOUNT_PATH, containerName, workspaceVolumeName } from '../common/names.js';
-import { HostMountNotAllowedError } from './errors.js';
+import type { HostBind } from './host-mounts.js';
 import type { RunContainerInput } from './types.js';
 
 export interface ContainerSpec {
@@ -23,11 +22,8 @@ export interface ContainerSpec {
   readonly nofileLimit: number;
   readonly network: 'bridge' | 'none';
   readonly volumes: readonly { readonly name: string; readonly target: string }[];
-  readonly binds: readonly {
-    readonly hostPath: string;
-    readonly target: string;
-    readonly readOnly: boolean;
-  }[];
+  /** Host paths already resolved and checked against the allowlists (resolveHostMounts in host-mounts.ts). */
+  readonly binds: readonly HostBind[];
   readonly cpuset?: { readonly cpus: string; readonly shares: number };
   /** Bounds Docker's own copy of the output while the container runs (Gantry keeps as much in its log). */
   readonly logLimitBytes: number;
@@ -88,22 +84,15 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
   };
 }
 
-function isUnder(hostPath: string, allowed: string): boolean {
-  const rel = path.relative(path.resolve(allowed), path.resolve(hostPath));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-/** The container for one attempt of a task; refuses host mounts outside the allowlist. */
+/**
+ * The container for one attempt of a task. Its host binds are left empty: they are resolved and checked on
+ * the worker right before the create (resolveHostMounts), so a spec built here binds nothing of the host.
+ */
 export function toContainerSpec(
   input: RunContainerInput,
   attempt: number,
-  allowlist: readonly string[],
   logLimitBytes: number,
 ): ContainerSpec {
-  for (const mount of input.mounts) {
-    if (!allowlist.some((allowed) => isUnder(mount.hostPath, allowed)))
-      throw new HostMountNotAllowedError(mount.hostPath, allowlist);
-  }
   const cpuset = input.cpuset;
   return {
     name: containerName(input.runId, input.taskId, attempt),
@@ -132,7 +121,7 @@ export function toContainerSpec(
     nofileLimit: input.nofileLimit,
     network: input.network,
     volumes: [{ name: workspaceVolumeName(input.runId), target: WORKSPACE_MOUNT_PATH }],
-    binds: input.mounts.map((m) => ({ hostPath: m.hostPath, target: m.containerPath, readOnly: m.readOnly })),
+    binds: [],
     logLimitBytes,
     ...(input.gpus && input.gpus.length > 0 ? { gpus: input.gpus } : {}),
     ...(cpuset

@@ -50,15 +50,63 @@ export class InvalidTaskConfigError extends GantryActivityError {
   }
 }
 
-export class HostMountNotAllowedError extends GantryActivityError {
+/** Where a host mount came from: the task and the mount's index in its `mounts`. */
+export interface HostMountRef {
+  readonly taskId: string;
+  readonly index: number;
   readonly hostPath: string;
-  constructor(hostPath: string, allowlist: readonly string[]) {
+}
+
+/**
+ * A host mount whose resolved path lies outside what the worker allows: a writable mount must be under
+ * GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST, a read-only one under either allowlist.
+ */
+export class HostMountNotAllowedError extends GantryActivityError {
+  readonly taskId: string;
+  readonly index: number;
+  readonly hostPath: string;
+  readonly resolvedPath: string;
+  readonly isReadOnly: boolean;
+  constructor(
+    mount: HostMountRef,
+    resolvedPath: string,
+    isReadOnly: boolean,
+    allowlists: { readonly readOnly: readonly string[]; readonly writable: readonly string[] },
+  ) {
+    const list = (entries: readonly string[]) => `[${entries.join(', ')}]`;
+    const missed = isReadOnly
+      ? `is under neither GANTRY_HOST_MOUNT_ALLOWLIST ${list(allowlists.readOnly)} nor GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST ${list(allowlists.writable)}`
+      : `is writable but not under GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST ${list(allowlists.writable)}`;
     super(
       FailureType.HostMountNotAllowed,
-      `host mount "${hostPath}" is not under the worker's allowlist [${allowlist.join(', ')}] (set GANTRY_HOST_MOUNT_ALLOWLIST)`,
+      `task "${mount.taskId}" mounts[${mount.index}]: host path "${mount.hostPath}" (resolved "${resolvedPath}") ${missed}`,
     );
     this.name = 'HostMountNotAllowedError';
-    this.hostPath = hostPath;
+    this.taskId = mount.taskId;
+    this.index = mount.index;
+    this.hostPath = mount.hostPath;
+    this.resolvedPath = resolvedPath;
+    this.isReadOnly = isReadOnly;
+  }
+}
+
+/** A host mount whose path does not exist on the node (or cannot be resolved there), so it cannot be checked. */
+export class HostMountMissingError extends GantryActivityError {
+  readonly taskId: string;
+  readonly index: number;
+  readonly hostPath: string;
+  readonly nodeId: string;
+  constructor(mount: HostMountRef, nodeId: string, detail: string, options?: { cause?: unknown }) {
+    super(
+      FailureType.InvalidTaskConfig,
+      `task "${mount.taskId}" mounts[${mount.index}]: host path "${mount.hostPath}" ${detail} on node "${nodeId}"`,
+      options,
+    );
+    this.name = 'HostMountMissingError';
+    this.taskId = mount.taskId;
+    this.index = mount.index;
+    this.hostPath = mount.hostPath;
+    this.nodeId = nodeId;
   }
 }
 

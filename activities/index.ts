@@ -17,7 +17,10 @@ export interface ActivityDeps {
   /** The cluster the node belongs to: its containers carry it as a label (Label.Cluster). */
   readonly clusterName?: string;
   readonly logDir: string;
+  /** Prefixes a task may bind read-only (GANTRY_HOST_MOUNT_ALLOWLIST); none by default. */
   readonly hostMountAllowlist?: readonly string[];
+  /** Prefixes a task may bind writable (GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST); none by default. */
+  readonly hostMountWritableAllowlist?: readonly string[];
   readonly heartbeatIntervalMs?: number;
   readonly oomFlagGraceMs?: number;
   readonly watchIntervalMs?: number;
@@ -32,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     store: deps.store,
     logDir: deps.logDir,
     hostMountAllowlist: deps.hostMountAllowlist ?? [],
+    hostMountWritableAllowlist: deps.hostMountWritableAllowlist ?? [],
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1000,
     ...(deps.oomFlagGraceMs === undefined ? {} : { oomFlagGraceMs: deps.oomFlagGraceMs }),
     ...(deps.watchIntervalMs === undefined ? {} : { watchIntervalMs: deps.watchIntervalMs }),

@@ -16,6 +16,7 @@ import { checkInputArtifacts, collectOutputs, prepareContainer } from './data-pl
 import { WATCH_INTERVAL_MS, watchContainer } from './container-watch.js';
 import { toContainerSpec } from './container-spec.js';
 import type { ContainerRuntime } from './docker-runtime.js';
+import { resolveHostMounts } from './host-mounts.js';
 import {
   type Adoption,
   type AttemptRecord,
@@ -37,7 +38,10 @@ export interface RunContainerDeps {
   readonly runtime: ContainerRuntime;
   readonly store: ArtifactStore;
   readonly logDir: string;
+  /** Prefixes a task may bind read-only (GANTRY_HOST_MOUNT_ALLOWLIST). */
   readonly hostMountAllowlist: readonly string[];
+  /** Prefixes a task may bind writable, or read-only (GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST). */
+  readonly hostMountWritableAllowlist: readonly string[];
   readonly heartbeatIntervalMs: number;
   /** How long a bare SIGKILL exit waits for Docker's OOM flag; see wasOomKilled. */
   readonly oomFlagGraceMs?: number;
@@ -194,7 +198,7 @@ async function runAttempt(
   const { runtime, store } = deps;
   const now = deps.now ?? Date.now;
   const logLimitBytes = deps.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES;
-  const base = toContainerSpec(input, attempt, deps.hostMountAllowlist, logLimitBytes);
+  const base = toContainerSpec(input, attempt, logLimitBytes);
   const spec =
     deps.clusterName === undefined
       ? base
@@ -252,13 +256,18 @@ async function runAttempt(
   }
   await checkInputArtifacts(store, input);
 
+  const allowlists = { readOnly: deps.hostMountAllowlist, writable: deps.hostMountWritableAllowlist };
+  // Host mounts are resolved and checked at each create, after any pull, and bound as resolved: a link
+  // swapped after the check cannot redirect the bind (host-mounts.ts says what window remains).
+  const createChecked = async (): Promise<string> =>
+    runtime.createContainer({ ...spec, binds: await resolveHostMounts(input, allowlists) });
   const create = async (): Promise<string> => {
     try {
-      return await runtime.createContainer(spec);
+      return await createChecked();
     } catch (err) {
       if (isImageFirst || !(err instanceof ImageNotFoundError)) throw err;
       await pullIfMissing();
-      return runtime.createContainer(spec);
+      return createChecked();
     }
   };
   let id: string;

@@ -15,7 +15,10 @@ export interface GantryConfig {
   readonly logDir: string;
   /** Root of the artifact store: task outputs, artifacts and cache entries (GANTRY_ARTIFACT_DIR). */
   readonly artifactDir: string;
+  /** Host paths tasks may bind read-only (GANTRY_HOST_MOUNT_ALLOWLIST, colon-separated). */
   readonly hostMountAllowlist: readonly string[];
+  /** Host paths tasks may bind writable (GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST, colon-separated). */
+  readonly hostMountWritableAllowlist: readonly string[];
   readonly uiUrl: string;
   /** Size cap of one attempt's log file. */
   readonly logLimitBytes: number;
@@ -48,6 +51,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GantryConfig {
     logDir: env['GANTRY_LOG_DIR'] ?? path.join(home, 'logs'),
     artifactDir: env['GANTRY_ARTIFACT_DIR'] || path.join(home, 'artifacts'),
     hostMountAllowlist: (env['GANTRY_HOST_MOUNT_ALLOWLIST'] ?? '').split(':').filter(Boolean),
+    hostMountWritableAllowlist: (env['GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST'] ?? '')
+      .split(':')
+      .filter(Boolean),
     uiUrl: env['GANTRY_UI_URL'] ?? 'http://127.0.0.1:8233',
     logLimitBytes: Math.round(
       positiveNumber(env, 'GANTRY_LOG_LIMIT_MIB', DEFAULT_LOG_LIMIT_MIB) * 1024 * 1024,

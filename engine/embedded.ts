@@ -73,6 +73,7 @@ export async function startEmbeddedWorkers(
           node,
           logDir: config.logDir,
           hostMountAllowlist: config.hostMountAllowlist,
+          hostMountWritableAllowlist: config.hostMountWritableAllowlist,
           logLimitBytes: config.logLimitBytes,
         }),
       );

@@ -51,6 +51,8 @@ export interface NodeWorkerOptions {
   /** Root of the artifact store (GantryConfig.artifactDir). */
   readonly artifactDir: string;
   readonly hostMountAllowlist: readonly string[];
+  /** Host paths tasks may bind writable; none when left out. */
+  readonly hostMountWritableAllowlist?: readonly string[];
   readonly logLimitBytes?: number;
 }
 
@@ -66,6 +68,9 @@ function nodeActivities(options: NodeWorkerOptions) {
         clusterName: options.clusterName,
         logDir: options.logDir,
         hostMountAllowlist: options.hostMountAllowlist,
+        ...(options.hostMountWritableAllowlist === undefined
+          ? {}
+          : { hostMountWritableAllowlist: options.hostMountWritableAllowlist }),
         ...(options.logLimitBytes === undefined ? {} : { logLimitBytes: options.logLimitBytes }),
       });
     case 'simulated':

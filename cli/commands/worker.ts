@@ -111,6 +111,7 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
           logDir: config.logDir,
           artifactDir: config.artifactDir,
           hostMountAllowlist: config.hostMountAllowlist,
+          hostMountWritableAllowlist: config.hostMountWritableAllowlist,
           logLimitBytes: config.logLimitBytes,
         }),
       );

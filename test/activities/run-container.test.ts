@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -29,13 +29,20 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 describe('runContainer', () => {
   let runtime: FakeRuntime;
   let logDir: string;
-  const run = (input: RunContainerInput, attempt = 1, allowlist: string[] = [], logLimitBytes?: number) => {
+  const run = (
+    input: RunContainerInput,
+    attempt = 1,
+    allowlist: string[] = [],
+    logLimitBytes?: number,
+    writableAllowlist: string[] = [],
+  ) => {
     const activities = createActivities({
       runtime,
       store: createFsArtifactStore(path.join(logDir, 'artifacts')),
       nodeId: 'n1',
       logDir,
       hostMountAllowlist: allowlist,
+      hostMountWritableAllowlist: writableAllowlist,
       oomFlagGraceMs: 50,
       ...(logLimitBytes === undefined ? {} : { logLimitBytes }),
     });
@@ -220,19 +227,47 @@ describe('runContainer', () => {
     expect(runtime.created[0]!.cpuset).toEqual({ cpus: '0,1,3', shares: 2253 });
   });
 
-  it('binds a host path only under the worker allowlist', async () => {
-    const mount = { hostPath: '/data/sets/mnist', containerPath: '/data', readOnly: true };
-    await run(makeInput({ mounts: [mount] }), 1, ['/data']);
+  it('binds the resolved host path under the worker allowlist and refuses a link out of it', async () => {
+    const allow = path.join(logDir, 'allow');
+    await mkdir(path.join(allow, 'mnist'), { recursive: true });
+    await symlink(path.join(allow, 'mnist'), path.join(allow, 'current'));
+    await symlink('/etc', path.join(allow, 'link'));
+    const mount = { hostPath: path.join(allow, 'current'), containerPath: '/data', readOnly: true };
+    await run(makeInput({ mounts: [mount] }), 1, [allow]);
     expect(runtime.created[0]!.binds).toEqual([
-      { hostPath: '/data/sets/mnist', target: '/data', readOnly: true },
+      { hostPath: path.join(allow, 'mnist'), target: '/data', readOnly: true },
     ]);
 
-    const failure = await failureOf(
-      run(makeInput({ mounts: [{ ...mount, hostPath: '/data-other/x' }] }), 1, ['/data']),
-    );
+    const hostPath = path.join(allow, 'link');
+    const failure = await failureOf(run(makeInput({ mounts: [{ ...mount, hostPath }] }), 1, [allow]));
     expect(failure).toMatchObject({ type: 'HostMountNotAllowed', nonRetryable: true });
     expect(failure.message).toBe(
-      'host mount "/data-other/x" is not under the worker\'s allowlist [/data] (set GANTRY_HOST_MOUNT_ALLOWLIST)',
+      `task "train" mounts[0]: host path "${hostPath}" (resolved "/etc") is under neither GANTRY_HOST_MOUNT_ALLOWLIST [${allow}] nor GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST []`,
+    );
+    expect(runtime.created).toHaveLength(1);
+  });
+
+  it('refuses a writable host mount unless the writable allowlist holds it', async () => {
+    const allow = path.join(logDir, 'allow');
+    await mkdir(allow);
+    const mount = { hostPath: allow, containerPath: '/data', readOnly: false };
+    const failure = await failureOf(run(makeInput({ mounts: [mount] }), 1, [allow]));
+    expect(failure).toMatchObject({ type: 'HostMountNotAllowed', nonRetryable: true });
+
+    await run(makeInput({ mounts: [mount] }), 1, [], undefined, [allow]);
+    expect(runtime.created.map((c) => c.binds)).toEqual([
+      [{ hostPath: allow, target: '/data', readOnly: false }],
+    ]);
+  });
+
+  it('refuses a host mount whose path does not exist, without retrying', async () => {
+    const hostPath = path.join(logDir, 'missing');
+    const failure = await failureOf(
+      run(makeInput({ mounts: [{ hostPath, containerPath: '/data', readOnly: true }] }), 1, [logDir]),
+    );
+    expect(failure).toMatchObject({ type: 'InvalidTaskConfig', nonRetryable: true });
+    expect(failure.message).toBe(
+      `task "train" mounts[0]: host path "${hostPath}" does not exist on node "n1"`,
     );
   });
 });

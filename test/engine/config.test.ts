@@ -18,6 +18,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the read-only and the writable host-mount allowlists, colon-separated, none by default', () => {
+    expect(loadConfig({})).toMatchObject({ hostMountAllowlist: [], hostMountWritableAllowlist: [] });
+    expect(
+      loadConfig({
+        GANTRY_HOST_MOUNT_ALLOWLIST: '/data:/models',
+        GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST: '/scratch',
+      }),
+    ).toMatchObject({ hostMountAllowlist: ['/data', '/models'], hostMountWritableAllowlist: ['/scratch'] });
+  });
+
   it('names the variable and the value it cannot use', () => {
     expect(() => loadConfig({ GANTRY_LOG_RETENTION_DAYS: '-1' })).toThrow(
       new InvalidConfigError('GANTRY_LOG_RETENTION_DAYS: expected a positive number, got "-1"'),

@@ -80,7 +80,7 @@ describe('container security defaults', () => {
       failureType: 'HostMountNotAllowed',
     });
     expect(result.tasks['sneaky']!.error).toBe(
-      'host mount "/etc" is not under the worker\'s allowlist [] (set GANTRY_HOST_MOUNT_ALLOWLIST)',
+      'task "sneaky" mounts[0]: host path "/etc" (resolved "/etc") is under neither GANTRY_HOST_MOUNT_ALLOWLIST [] nor GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST []',
     );
   });
 });
