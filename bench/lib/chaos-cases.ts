@@ -64,24 +64,48 @@ async function stopPid(file: string, what: string): Promise<void> {
  * A machine dies at one instant, so none of its tasks finishes after its worker is gone. Played here in
  * steps, the worker would miss the exits of containers that end between its death and theirs, and those
  * tasks would run again elsewhere: they finished, but nobody saw it (the at-least-once window every
- * cluster manager has). So the engine's task containers are frozen first (docker pause), and the worker
- * dies once it has recorded each container that exited before the freeze (it removes each after that).
+ * cluster manager has). So the engine's task containers are frozen (docker pause) and the worker is let
+ * record each container that exited before the freeze (it removes each after that); then the worker itself
+ * is stopped (SIGSTOP: it can start nothing more) and, for a second, any container a request it sent just
+ * before starts is paused too. If none exited meanwhile the machine is frozen whole and can die; otherwise
+ * the worker goes on and it is tried again.
  */
-async function freezeTasks(host: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+async function freezeMachine(host: string, worker: WorkerProcess): Promise<void> {
+  const states = async () => {
     const { stdout } = await run('docker', [
       ...['-H', host, 'ps', '-a', '--filter', 'label=gantry.task'],
       ...['--format', '{{.ID}} {{.State}}'],
     ]);
-    const rows = stdout
+    return stdout
       .split('\n')
       .filter(Boolean)
       .map((line) => line.split(' '));
+  };
+  const isFrozen = (rows: string[][]) => rows.every(([, state]) => state === 'paused' || state === 'created');
+  // The worker stopped, a create or start it sent just before may still land: for a second, whatever runs is
+  // paused while its `sleep 1` cannot have ended. A container that exits meanwhile ends the try.
+  const stopsFrozen = async () => {
+    worker.signal('SIGSTOP');
+    for (let j = 0; j < 10; j++) {
+      await pause(100);
+      const rows = await states();
+      const running = rows.filter(([, state]) => state === 'running').map(([id]) => id!);
+      if (running.length > 0) await run('docker', ['-H', host, 'pause', ...running]).catch(() => undefined);
+      if (!rows.every(([, state]) => ['paused', 'created', 'running'].includes(state!))) {
+        worker.signal('SIGCONT');
+        return false;
+      }
+    }
+    return true;
+  };
+  for (let i = 0; i < 200; i++) {
+    const rows = await states();
     const running = rows.filter(([, state]) => state === 'running').map(([id]) => id!);
     if (running.length > 0) await run('docker', ['-H', host, 'pause', ...running]).catch(() => undefined);
-    if (rows.every(([, state]) => state === 'paused' || state === 'created')) return;
+    if (isFrozen(rows) && (await stopsFrozen())) return;
     await pause(50);
   }
+  throw new Error('stop-node: the node never froze (a container kept running or exiting)');
 }
 
 export const CHAOS_CASES: readonly ChaosCase[] = [
@@ -126,7 +150,7 @@ export const CHAOS_CASES: readonly ChaosCase[] = [
     fault: 'stop node n2 for good, as a machine dies: its worker, its containers and its engine',
     async inject(ctx) {
       const host = `unix://${path.join(ctx.home, 'run', 'node-2', 'docker.sock')}`;
-      await freezeTasks(host);
+      await freezeMachine(host, ctx.nodes['n2']!);
       await ctx.nodes['n2']!.stop('SIGKILL');
       // With --live-restore the engine's containers would outlive it; a dead machine's do not.
       const { stdout } = await run('docker', ['-H', host, 'ps', '-q']);

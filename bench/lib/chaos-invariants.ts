@@ -148,7 +148,17 @@ export function judge(
     );
   const overlaps = overlappingTasks(events, end);
   const done = completionsPerTask(events);
-  const ranTwice = [...done].filter(([, n]) => n > 1).map(([key, n]) => `${key} (completed ${n} times)`);
+  const where = (key: string) =>
+    events
+      .filter((e) => e.action === 'die' && e.exitCode === '0' && `${e.run}/${e.task}` === key)
+      .map(
+        (e) =>
+          `${e.name} on ${e.engine.split('/').at(-2) ?? e.engine} at ${new Date(e.at).toISOString().slice(11, 23)}`,
+      )
+      .join('; ');
+  const ranTwice = [...done]
+    .filter(([, n]) => n > 1)
+    .map(([key, n]) => `${key} (completed ${n} times: ${where(key)})`);
   const duplicated = [
     ...[...overlaps].map(([key, [a, b]]) => `${key} (alive at once: ${a}, ${b})`),
     ...ranTwice,

@@ -14,6 +14,8 @@ export interface WorkerProcess {
   /** Sends the signal and resolves once the process is gone; a no-op when it is not running. */
   stop(signal: NodeJS.Signals): Promise<void>;
   readonly isRunning: () => boolean;
+  /** Sends a signal that does not end it (SIGSTOP, SIGCONT); a no-op when it is not running. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** `env`: the cluster's GANTRY_* settings; `args`: what `gantry worker` serves (`--node n1`, `--control`). */
@@ -55,5 +57,8 @@ export function workerProcess(env: NodeJS.ProcessEnv, args: readonly string[]): 
       child = undefined;
     },
     isRunning: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+    signal(signal) {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
   };
 }
