@@ -315,7 +315,7 @@ async function runAttempt(
 
     let timer: NodeJS.Timeout | undefined;
     const watchdog = watchContainer(runtime, id, deps.watchIntervalMs ?? WATCH_INTERVAL_MS);
-    const outcome = await Promise.race<Outcome>([
+    const raced = await Promise.race<Outcome>([
       runtime.waitContainer(id).then((exitCode) => ({ kind: 'exited', exitCode })),
       watchdog.exited,
       new Promise<Outcome>((resolve) => {
@@ -333,13 +333,17 @@ async function runAttempt(
         watchdog.stop();
       });
 
-    if (outcome.kind === 'cancelled' && isRerunnable && isLeftRunning(outcome.reason)) {
+    if (raced.kind === 'cancelled' && isRerunnable && isLeftRunning(raced.reason)) {
       isKept = true;
       throw new WorkerShutdownError(
-        `task "${input.taskId}" attempt ${attempt}: the node's worker stopped watching it (${String((outcome.reason as Error).message)}); its container ${spec.name} keeps running for the next worker to adopt`,
+        `task "${input.taskId}" attempt ${attempt}: the node's worker stopped watching it (${String((raced.reason as Error).message)}); its container ${spec.name} keeps running for the next worker to adopt`,
       );
     }
-    if (outcome.kind !== 'exited') await runtime.killContainer(id);
+    if (raced.kind !== 'exited') await runtime.killContainer(id);
+    // A cancel (a preemption, say) that crossed the container's own zero exit: the task is done, and its
+    // result is what the run waits for (activities are cancelled with WAIT_CANCELLATION_COMPLETED), not a
+    // re-run elsewhere. A SIGKILLed container never exits 0, so a zero exit here is the task's own.
+    const outcome = raced.kind === 'cancelled' ? ((await exitedOnItsOwn(runtime, id)) ?? raced) : raced;
     // Bounded: a log stream that never closes must not hold the attempt open.
     await Promise.race([logsDone, new Promise((resolve) => setTimeout(resolve, 5000))]);
     const tail = await readTail(file, 2048);
@@ -373,6 +377,14 @@ async function runAttempt(
   } finally {
     if (!isKept) await runtime.removeContainer(id);
   }
+}
+
+/** The container's zero exit, when it has exited 0 by itself (after a kill, a SIGKILLed one shows 137). */
+async function exitedOnItsOwn(runtime: ContainerRuntime, id: string): Promise<Outcome | undefined> {
+  const state = await runtime.inspectContainer(id).catch(() => undefined);
+  return state && !state.isRunning && state.status === 'exited' && state.exitCode === 0
+    ? { kind: 'exited', exitCode: 0 }
+    : undefined;
 }
 
 /** The exited (or timed-out) container's verdict: its outputs, or the TaskAttemptError that says why not. */

@@ -193,4 +193,15 @@ describe('a counted attempt', () => {
     await expect(attempt).rejects.toThrow();
     expect(runtime.calls).toEqual(['create gantry-p-1-train-2', 'start id-1', 'kill id-1', 'remove id-1']);
   });
+
+  it('returns the success of a container that exited 0 by itself as the cancel reached it (a preemption that crossed its end)', async () => {
+    runtime.isWaitForever = true;
+    runtime.isExitedBeforeKill = true;
+    const attempt = run(makeInput());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    env.cancel('CANCELLED');
+    // The run waits for the activity's own answer: a finished task is not run again elsewhere.
+    await expect(attempt).resolves.toMatchObject({ exitCode: 0, attempt: 2 });
+    expect(runtime.calls).toEqual(['create gantry-p-1-train-2', 'start id-1', 'kill id-1', 'remove id-1']);
+  });
 });

@@ -72,6 +72,10 @@ export class FakeRuntime implements ContainerRuntime {
     if (this.isWaitForever) await new Promise(() => undefined);
     return this.exitCode;
   }
+  /** Containers a kill reached while they ran (they show SIGKILL's 137). */
+  readonly killed = new Set<string>();
+  /** Set when the container exits by itself just before a kill reaches it (the kill finds it stopped). */
+  isExitedBeforeKill = false;
   async inspectContainer(id: string): Promise<ContainerState> {
     const leftover = this.leftovers.find((c) => c.id === id);
     if (leftover) return leftover;
@@ -80,7 +84,7 @@ export class FakeRuntime implements ContainerRuntime {
       name: id,
       isRunning: false,
       status: 'exited',
-      exitCode: this.exitCode,
+      exitCode: this.killed.has(id) ? 137 : this.exitCode,
       isOomKilled: this.isOomKilled,
       labels: {},
     };
@@ -99,6 +103,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
   async killContainer(id: string) {
     this.calls.push(`kill ${id}`);
+    if (!this.isExitedBeforeKill) this.killed.add(id);
   }
   async removeContainer(id: string) {
     this.calls.push(`remove ${id}`);

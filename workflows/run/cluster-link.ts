@@ -290,7 +290,10 @@ export function openClusterLink(clusterWorkflowId: string, budget: HistoryBudget
       const scope = new CancellationScope();
       scopes.set(taskId, scope);
       try {
-        return await scope.run(attempt);
+        const result = await scope.run(attempt);
+        // Finished in spite of a preemption that crossed its end: nothing is left for a later attempt to take.
+        preemptions.delete(taskId);
+        return result;
       } catch (err) {
         const reason = preemptions.get(taskId);
         if (reason !== undefined && !isCancellation(err) && patched(PREEMPTION_KEPT_PATCH))
