@@ -16,6 +16,17 @@ export class PipelineFileNotFoundError extends GantryCliError {
   }
 }
 
+/** A pipeline file that exists but cannot be read (a directory, no permission). */
+export class PipelineFileReadError extends GantryCliError {
+  readonly path: string;
+
+  constructor(path: string, options?: { cause?: unknown }) {
+    const code = (options?.cause as { code?: unknown } | undefined)?.code;
+    super(`${path}: cannot read the pipeline file${typeof code === 'string' ? ` (${code})` : ''}`, options);
+    this.path = path;
+  }
+}
+
 /** A TS/JS pipeline module whose default export is neither a pipeline nor a pipeline builder. */
 export class PipelineModuleError extends GantryCliError {
   readonly path: string;

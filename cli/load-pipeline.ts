@@ -5,16 +5,21 @@
  * task's `pipelineSpec` before the including pipeline goes through parsePipeline, so its rules can check the
  * child's params and outputs. Every source meets the same rules, with the same options.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access, open } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPipelineBuilder } from '../pipeline/builder.js';
-import { PipelineIncludeCycleError, SubPipelineNotFoundError } from '../pipeline/errors.js';
+import {
+  PipelineIncludeCycleError,
+  PipelineTooLargeError,
+  SubPipelineNotFoundError,
+} from '../pipeline/errors.js';
+import { MAX_PIPELINE_FILE_BYTES } from '../pipeline/limits.js';
 import { parsePipeline, type ParseOptions } from '../pipeline/parse.js';
 import { readPipelineText } from '../pipeline/parse-text.js';
 import type { PipelineSpec } from '../pipeline/schema.js';
 import { isRecord } from '../pipeline/view-tasks.js';
-import { PipelineFileNotFoundError, PipelineModuleError } from './errors.js';
+import { PipelineFileNotFoundError, PipelineFileReadError, PipelineModuleError } from './errors.js';
 
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
 
@@ -65,11 +70,31 @@ async function loadSubPipelines(
   return { ...data, tasks };
 }
 
+/** The file's text; its size is checked before it is read, so a huge file costs neither memory nor time. */
 async function readText(path: string): Promise<string> {
+  let file;
   try {
-    return await readFile(path, 'utf8');
+    file = await open(path, 'r');
   } catch (error) {
-    throw isNotFound(error) ? new PipelineFileNotFoundError(path, { cause: error }) : error;
+    if (isNotFound(error)) throw new PipelineFileNotFoundError(path, { cause: error });
+    throw new PipelineFileReadError(path, { cause: error });
+  }
+  try {
+    const { size } = await file.stat();
+    if (size > MAX_PIPELINE_FILE_BYTES) throw new PipelineTooLargeError(path, size);
+    // A pipe or a device has no size to stat: the read itself stops one byte past the limit.
+    const buffer = Buffer.allocUnsafe(MAX_PIPELINE_FILE_BYTES + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) {
+      ({ bytesRead: read } = await file.read(buffer, length, buffer.length - length, null));
+    }
+    if (length > MAX_PIPELINE_FILE_BYTES) throw new PipelineTooLargeError(path, length);
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    if (error instanceof PipelineTooLargeError) throw error;
+    throw new PipelineFileReadError(path, { cause: error });
+  } finally {
+    await file.close();
   }
 }
 

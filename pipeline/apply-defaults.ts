@@ -9,6 +9,7 @@
 import type { ValidationIssue } from './errors.js';
 import { describeZodIssue } from './describe-zod-issue.js';
 import { formatPath } from './format-path.js';
+import { showValue } from './show-value.js';
 import { DEFAULTABLE_FIELDS, TaskSchema } from './schema.js';
 import { isRecord } from './view-tasks.js';
 
@@ -86,5 +87,5 @@ function isDefaultable(field: string): field is DefaultableField {
 function notDefaultable(field: string, base: readonly PropertyKey[]): ValidationIssue {
   return field in TaskSchema.shape
     ? { path: formatPath([...base, field]), message: `"${field}" cannot have a default` }
-    : { path: formatPath(base), message: `unknown field ${JSON.stringify(field)}` };
+    : { path: formatPath(base), message: `unknown field ${showValue(field)}` };
 }

@@ -13,7 +13,7 @@ export function describeZodIssue(issue: ZodIssue): ValidationIssue[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
       path: formatPath(issue.path),
-      message: `unknown field ${JSON.stringify(key)}`,
+      message: `unknown field ${showValue(key)}`,
     }));
   }
   return [{ path: formatPath(issue.path), message: describeMessage(issue) }];
@@ -55,7 +55,7 @@ function describeMessage(issue: ZodIssue): string {
     case 'custom':
       return issue.message;
     case 'unrecognized_keys':
-      return `unknown fields ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
+      return `unknown fields ${issue.keys.map(showValue).join(', ')}`;
   }
 }
 

@@ -1,4 +1,5 @@
 /** Errors of the pipeline model: every class extends GantryPipelineError and names the place that is wrong. */
+import { MAX_PIPELINE_FILE_BYTES } from './limits.js';
 
 /** One problem in a pipeline definition; `path` is formatted like `tasks[3].dependsOn[0]`. */
 export interface ValidationIssue {
@@ -42,6 +43,21 @@ export class PipelineSyntaxError extends GantryPipelineError {
     this.line = at.line;
     this.column = at.column;
     this.detail = at.detail;
+  }
+}
+
+/** A pipeline file or text over MAX_PIPELINE_FILE_BYTES, refused before it is read whole or parsed. */
+export class PipelineTooLargeError extends GantryPipelineError {
+  readonly filename: string;
+  readonly bytes: number;
+
+  constructor(filename: string, bytes: number, options?: { cause?: unknown }) {
+    super(
+      `${filename}: the file is ${bytes} bytes, over the limit of ${MAX_PIPELINE_FILE_BYTES} for a pipeline`,
+      options,
+    );
+    this.filename = filename;
+    this.bytes = bytes;
   }
 }
 

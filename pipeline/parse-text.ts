@@ -1,12 +1,23 @@
 /**
  * parsePipelineText: YAML (.yaml, .yml, anything else) or JSON (.json) text to a validated PipelineSpec.
- * Malformed text is a PipelineSyntaxError at file:line:col; valid data goes through parsePipeline.
+ * Malformed text is a PipelineSyntaxError at file:line:col, text over MAX_PIPELINE_FILE_BYTES a
+ * PipelineTooLargeError before any parsing; valid data goes through parsePipeline.
  */
-import { LineCounter, parseDocument } from 'yaml';
-import { PipelineSyntaxError } from './errors.js';
+import { PipelineSyntaxError, PipelineTooLargeError, PipelineValidationError } from './errors.js';
+import {
+  MAX_FILE_TASKS,
+  MAX_NESTING_DEPTH,
+  MAX_PIPELINE_FILE_BYTES,
+  MAX_TASKS,
+  utf8Length,
+} from './limits.js';
+import { lineAndColumn } from './line-and-column.js';
 import { locateJsonError } from './locate-json-error.js';
 import { parsePipeline, type ParseOptions } from './parse.js';
+import { readYaml } from './read-yaml.js';
+import { offsetTooDeepJson } from './scan-json.js';
 import type { PipelineSpec } from './schema.js';
+import { isRecord } from './view-tasks.js';
 
 export function parsePipelineText(
   text: string,
@@ -18,21 +29,27 @@ export function parsePipelineText(
 
 /** The data of YAML or JSON text, not yet validated (the loader fills in sub-pipelines first). */
 export function readPipelineText(text: string, source: { readonly filename: string }): unknown {
-  return /\.json$/i.test(source.filename) ? readJson(text, source.filename) : readYaml(text, source.filename);
-}
-
-function readYaml(text: string, filename: string): unknown {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const [error] = document.errors;
-  if (error !== undefined) {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    throw new PipelineSyntaxError({ filename, line, column: col, detail: error.message }, { cause: error });
+  // Each UTF-16 code unit is at least one byte: a longer text is too large without counting.
+  if (text.length > MAX_PIPELINE_FILE_BYTES || utf8Length(text) > MAX_PIPELINE_FILE_BYTES) {
+    throw new PipelineTooLargeError(source.filename, utf8Length(text));
   }
-  return document.toJS();
+  const data = /\.json$/i.test(source.filename)
+    ? readJson(text, source.filename)
+    : readYaml(text, source.filename);
+  const tasks = isRecord(data) ? data['tasks'] : undefined;
+  if (Array.isArray(tasks) && tasks.length > MAX_FILE_TASKS) {
+    const message = `must have at most ${MAX_FILE_TASKS} items in a YAML or JSON file, got ${tasks.length} (a TypeScript pipeline may have up to ${MAX_TASKS}; or use foreach)`;
+    throw new PipelineValidationError([{ path: 'tasks', message }], { source: source.filename });
+  }
+  return data;
 }
 
 function readJson(text: string, filename: string): unknown {
+  const tooDeep = offsetTooDeepJson(text);
+  if (tooDeep !== undefined) {
+    const detail = `nested deeper than ${MAX_NESTING_DEPTH} levels`;
+    throw new PipelineSyntaxError({ filename, ...lineAndColumn(text, tooDeep), detail });
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -45,10 +62,4 @@ function readJson(text: string, filename: string): unknown {
         : String(error);
     throw new PipelineSyntaxError({ filename, line, column, detail }, { cause: error });
   }
-}
-
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const lastNewline = before.lastIndexOf('\n');
-  return { line: before.split('\n').length, column: offset - lastNewline };
 }

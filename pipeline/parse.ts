@@ -6,6 +6,8 @@
  * same rules, reported under `tasks[i].pipelineSpec`.
  */
 import { applyDefaults } from './apply-defaults.js';
+import { checkArgv } from './check-argv.js';
+import { findTooDeep } from './check-depth.js';
 import { checkResources, type NodeCapacity } from './check-resources.js';
 import { checkRetry } from './check-retry.js';
 import { checkSchedule } from './check-schedule.js';
@@ -16,6 +18,8 @@ import { checkTemplates } from './check-templates.js';
 import { checkWhen } from './check-when.js';
 import { describeZodIssue } from './describe-zod-issue.js';
 import { PipelineValidationError, type ValidationIssue } from './errors.js';
+import { formatPath } from './format-path.js';
+import { MAX_NESTING_DEPTH, MAX_TASKS } from './limits.js';
 import { PipelineSchema, type PipelineSpec } from './schema.js';
 import { buildScope } from './task-scope.js';
 import { isRecord, viewTasks, type RuleIssue } from './view-tasks.js';
@@ -31,6 +35,12 @@ export interface ParseOptions {
 
 /** Validates a pipeline definition and fills in defaults; throws PipelineValidationError listing every problem. */
 export function parsePipeline(input: unknown, options: ParseOptions = {}): PipelineSpec {
+  const shapeIssue = checkShape(input);
+  if (shapeIssue !== undefined) {
+    throw new PipelineValidationError([shapeIssue], {
+      ...(options.source === undefined ? {} : { source: options.source }),
+    });
+  }
   const merged = applyDefaults(input);
   const schema = PipelineSchema.superRefine(
     (pipeline, ctx) => {
@@ -50,6 +60,31 @@ export function parsePipeline(input: unknown, options: ParseOptions = {}): Pipel
   });
 }
 
+/**
+ * What must hold before the schema and the rules walk the data at all: they recurse (a cycle or deep nesting
+ * would overflow the stack) and their time grows with the task count (a million tasks would take a minute).
+ */
+function checkShape(input: unknown): ValidationIssue | undefined {
+  const tooDeep = findTooDeep(input);
+  if (tooDeep !== undefined) {
+    return {
+      path: formatPath(tooDeep.path),
+      message:
+        tooDeep.kind === 'deep'
+          ? `nested deeper than ${MAX_NESTING_DEPTH} levels`
+          : 'contains itself (a cycle, such as a YAML alias inside its own anchor)',
+    };
+  }
+  const tasks = isRecord(input) ? input['tasks'] : undefined;
+  if (Array.isArray(tasks) && tasks.length > MAX_TASKS) {
+    return {
+      path: 'tasks',
+      message: `must have at most ${MAX_TASKS} items, got ${tasks.length} (use foreach)`,
+    };
+  }
+  return undefined;
+}
+
 function checkPipeline(pipeline: unknown, nodes: readonly NodeCapacity[] | undefined): RuleIssue[] {
   const tasks = viewTasks(pipeline);
   const scope = buildScope(pipeline, tasks);
@@ -61,6 +96,7 @@ function checkPipeline(pipeline: unknown, nodes: readonly NodeCapacity[] | undef
   });
   return [
     ...checkTaskGraph(tasks),
+    ...checkArgv(tasks),
     ...checkTaskKinds(tasks),
     ...checkResources(tasks, nodes),
     ...checkRetry(tasks),

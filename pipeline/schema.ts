@@ -3,6 +3,22 @@
  * Field names are a public contract; add fields, never rename them.
  */
 import { z } from 'zod';
+import {
+  MAX_ARG_BYTES,
+  MAX_CPU,
+  MAX_DISK_MIB,
+  MAX_DURATION_SECONDS,
+  MAX_GPU,
+  MAX_IMAGE_LENGTH,
+  MAX_MEMORY_MIB,
+  MAX_NETWORK_MBPS,
+  MAX_PARALLEL,
+  MAX_PATH_BYTES,
+  MAX_SCALAR,
+  MAX_TASKS,
+  MAX_TEXT_LENGTH,
+  utf8Length,
+} from './limits.js';
 
 export const PULL_POLICIES = ['IfNotPresent', 'Always', 'Never'] as const;
 export const TIERS = ['critical', 'flex'] as const;
@@ -12,24 +28,40 @@ const idSchema = z
   .string()
   .regex(idPattern, 'must be 1-63 lower-case letters, digits, "-" or "_", starting and ending alphanumeric');
 
+/** Free text, bounded (limits.ts gives every limit's reason). */
+const textSchema = z.string().max(MAX_TEXT_LENGTH);
+/** A command-line argument or an env value: execve refuses a string over Linux MAX_ARG_STRLEN. */
+const argSchema = z.string().superRefine((text, ctx) => {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: short strings need no count.
+  const bytes = text.length * 3 > MAX_ARG_BYTES ? utf8Length(text) : 0;
+  if (bytes > MAX_ARG_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      input: undefined,
+      message: `is ${bytes} bytes of UTF-8, over the limit of ${MAX_ARG_BYTES} (Linux MAX_ARG_STRLEN: execve refuses a longer argument)`,
+    });
+  }
+});
+const secondsSchema = z.number().positive().max(MAX_DURATION_SECONDS);
+
 /** Resource requests: cpu in cores (fractions down to 0.01), memory in MiB, plus optional named scalars. */
 export const ResourcesSchema = z
   .object({
-    cpu: z.number().positive().multipleOf(0.01).default(0.5),
-    memoryMiB: z.number().int().positive().default(256),
-    gpu: z.number().int().nonnegative().optional(),
-    diskMiB: z.number().int().positive().optional(),
-    networkMbps: z.number().positive().optional(),
-    scalars: z.record(z.string(), z.number().positive()).optional(),
+    cpu: z.number().positive().max(MAX_CPU).multipleOf(0.01).default(0.5),
+    memoryMiB: z.number().int().positive().max(MAX_MEMORY_MIB).default(256),
+    gpu: z.number().int().nonnegative().max(MAX_GPU).optional(),
+    diskMiB: z.number().int().positive().max(MAX_DISK_MIB).optional(),
+    networkMbps: z.number().positive().max(MAX_NETWORK_MBPS).optional(),
+    scalars: z.record(z.string().max(253), z.number().positive().max(MAX_SCALAR)).optional(),
   })
   .strict();
 
 export const RetrySchema = z
   .object({
     maxAttempts: z.number().int().min(1).max(100).default(3),
-    initialIntervalSeconds: z.number().positive().default(1),
-    backoffCoefficient: z.number().min(1).default(2),
-    maximumIntervalSeconds: z.number().positive().default(60),
+    initialIntervalSeconds: secondsSchema.default(1),
+    backoffCoefficient: z.number().min(1).max(100).default(2),
+    maximumIntervalSeconds: secondsSchema.default(60),
     nonRetryableExitCodes: z.array(z.number().int().min(1).max(255)).default([]),
     /**
      * Re-runs of an attempt that the platform broke (the node's worker died or shut down, its Docker engine
@@ -70,8 +102,8 @@ export const ConstraintSchema = z.discriminatedUnion('kind', [
 
 export const MountSchema = z
   .object({
-    hostPath: z.string().startsWith('/'),
-    containerPath: z.string().startsWith('/'),
+    hostPath: z.string().startsWith('/').max(MAX_PATH_BYTES),
+    containerPath: z.string().startsWith('/').max(MAX_PATH_BYTES),
     readOnly: z.boolean().default(true),
   })
   .strict();
@@ -80,7 +112,7 @@ export const MountSchema = z
 const nameSchema = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be 1-63 letters, digits or "_", not starting with a digit');
-const containerPathSchema = z.string().startsWith('/').max(4096);
+const containerPathSchema = z.string().startsWith('/').max(MAX_PATH_BYTES);
 
 /** The default file an output parameter is read from: `/gantry/outputs/NAME`. */
 export const OUTPUTS_DIR = '/gantry/outputs';
@@ -102,7 +134,7 @@ export const OutputParameterSchema = z
     /** Container tasks: the file the value is read from (default /gantry/outputs/NAME). */
     path: containerPathSchema.optional(),
     /** Sub-pipeline tasks: the child's output this one maps, `{{ tasks.ID.outputs.NAME }}`. */
-    from: z.string().min(1).optional(),
+    from: textSchema.min(1).optional(),
   })
   .strict();
 
@@ -112,7 +144,7 @@ export const OutputArtifactSchema = z
     /** Container tasks: a file or directory kept after the container exits. */
     path: containerPathSchema.optional(),
     /** Sub-pipeline tasks: `{{ tasks.ID.outputs.artifacts.NAME }}` of the child. */
-    from: z.string().min(1).optional(),
+    from: textSchema.min(1).optional(),
   })
   .strict();
 
@@ -126,7 +158,7 @@ export const OutputsSchema = z
 export const InputArtifactSchema = z
   .object({
     /** `{{ tasks.ID.outputs.artifacts.NAME }}` of an upstream task. */
-    from: z.string().min(1),
+    from: textSchema.min(1),
     path: containerPathSchema,
   })
   .strict();
@@ -137,7 +169,7 @@ export const CacheSchema = z
   .object({
     /** Bump to invalidate earlier results on purpose. */
     version: z.string().max(256).default(''),
-    maxAgeSeconds: z.number().int().positive().optional(),
+    maxAgeSeconds: z.number().int().positive().max(MAX_DURATION_SECONDS).optional(),
   })
   .strict();
 
@@ -145,20 +177,21 @@ export const TaskSchema = z
   .object({
     id: idSchema,
     /** Required for a container task; absent for a sub-pipeline task (`pipeline`). */
-    image: z.string().min(1).optional(),
+    image: z.string().min(1).max(MAX_IMAGE_LENGTH).optional(),
     pullPolicy: z.enum(PULL_POLICIES).default('IfNotPresent'),
-    command: z.array(z.string()).min(1).optional(),
-    args: z.array(z.string()).optional(),
+    /** Each element at most MAX_ARG_BYTES; with args and env at most MAX_ARGV_ENV_BYTES (check-argv.ts). */
+    command: z.array(argSchema).min(1).optional(),
+    args: z.array(argSchema).optional(),
     env: z
       .record(
         z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name'),
-        z.string(),
+        argSchema,
       )
       .default({}),
-    workingDir: z.string().startsWith('/').optional(),
-    user: z.string().min(1).optional(),
+    workingDir: z.string().startsWith('/').max(MAX_PATH_BYTES).optional(),
+    user: z.string().min(1).max(256).optional(),
     resources: ResourcesSchema.default({ cpu: 0.5, memoryMiB: 256 }),
-    dependsOn: z.array(z.string()).default([]),
+    dependsOn: z.array(z.string()).max(MAX_TASKS).default([]),
     retry: RetrySchema.default({
       maxAttempts: 3,
       initialIntervalSeconds: 1,
@@ -178,25 +211,25 @@ export const TaskSchema = z
     network: z.enum(['bridge', 'none']).default('bridge'),
     mounts: z.array(MountSchema).default([]),
     constraints: z.array(ConstraintSchema).default([]),
-    group: z.string().min(1).optional(),
+    group: z.string().min(1).max(256).optional(),
     tier: z.enum(TIERS).default('flex'),
     /** Expected run time, used for duration-aware placement; a hint, not a limit. */
-    expectedDurationSeconds: z.number().positive().optional(),
+    expectedDurationSeconds: secondsSchema.optional(),
     outputs: OutputsSchema.default({ parameters: [], artifacts: [] }),
     inputs: InputsSchema.default({ artifacts: [] }),
     /** A JSON array (usually a template such as `{{ tasks.ID.outputs.NAME }}`): one instance per item. */
-    foreach: z.string().min(1).optional(),
+    foreach: textSchema.min(1).optional(),
     /** At most this many foreach items at once; no cap when absent. */
-    maxParallel: z.number().int().positive().optional(),
+    maxParallel: z.number().int().positive().max(MAX_PARALLEL).optional(),
     /** Airflow's trigger rules; allSucceeded by default. */
     trigger: z.enum(TRIGGER_RULES).default('allSucceeded'),
     /** A CEL expression over `params`, `tasks.ID.outputs.NAME` and `tasks.ID.status`; false skips the task. */
-    when: z.string().min(1).optional(),
+    when: textSchema.min(1).optional(),
     cache: CacheSchema.optional(),
     /** A sub-pipeline file (relative to this file) run as a child workflow instead of a container. */
-    pipeline: z.string().min(1).optional(),
+    pipeline: z.string().min(1).max(MAX_PATH_BYTES).optional(),
     /** The sub-pipeline's params; values may be templates. */
-    params: z.record(nameSchema, z.string()).optional(),
+    params: z.record(nameSchema, argSchema).optional(),
     /** The sub-pipeline itself, filled in by the loader from `pipeline` (or given inline by the builder). */
     get pipelineSpec() {
       return PipelineSchema.optional();
@@ -245,8 +278,8 @@ export const SCHEDULE_OVERLAPS = [
  */
 export const PipelineScheduleSchema = z
   .object({
-    cron: z.string().min(1),
-    timezone: z.string().min(1).optional(),
+    cron: z.string().min(1).max(256),
+    timezone: z.string().min(1).max(256).optional(),
     overlap: z.enum(SCHEDULE_OVERLAPS).optional(),
   })
   .strict();
@@ -265,15 +298,15 @@ export const PipelineTriggerSchema = z
 export const PipelineSchema = z
   .object({
     name: idSchema,
-    description: z.string().optional(),
+    description: textSchema.optional(),
     schedule: PipelineScheduleSchema.optional(),
     triggers: z.array(PipelineTriggerSchema).optional(),
     /** Pipeline parameters: string values, overridden per run (`gantry run FILE --param k=v`). */
-    params: z.record(nameSchema, z.string()).default({}),
+    params: z.record(nameSchema, argSchema).default({}),
     /** Values for every task that does not set the field (Airflow's default_args); merged before parsing. */
     defaults: z.record(z.string(), z.unknown()).optional(),
     get tasks() {
-      return z.array(TaskSchema).min(1);
+      return z.array(TaskSchema).min(1).max(MAX_TASKS);
     },
   })
   .strict();

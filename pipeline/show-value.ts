@@ -4,7 +4,8 @@ const MAX_LENGTH = 60;
 export function showValue(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return truncate(JSON.stringify(value));
+      // Slicing first spares stringifying a 10 MB string to show 60 characters of it.
+      return truncate(JSON.stringify(value.slice(0, MAX_LENGTH)));
     case 'number':
     case 'boolean':
     case 'undefined':
