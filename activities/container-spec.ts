@@ -21,7 +21,8 @@ export interface ContainerSpec {
   readonly pidsLimit: number;
   readonly nofileLimit: number;
   readonly network: 'bridge' | 'none';
-  readonly volumes: readonly { readonly name: string; readonly target: string }[];
+  /** Named volumes; one without a name is anonymous (removed with the container). */
+  readonly volumes: readonly { readonly name?: string; readonly target: string }[];
   /** Host paths already resolved and checked against the allowlists (resolveHostMounts in host-mounts.ts). */
   readonly binds: readonly HostBind[];
   readonly cpuset?: { readonly cpus: string; readonly shares: number };
@@ -29,6 +30,10 @@ export interface ContainerSpec {
   readonly logLimitBytes: number;
   /** NVIDIA device ids (indexes or UUIDs) handed to the container. */
   readonly gpus?: readonly string[];
+  /** A read-only `/` with a writable tmpfs at /tmp (secure-spec.ts adds the volumes that stay writable). */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Docker's HostConfig.Runtime (a runtime class registered with the engine); the engine's default when absent. */
+  readonly runtime?: string;
 }
 
 export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
@@ -57,7 +62,12 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
       Privileged: false,
       NetworkMode: spec.network,
       Mounts: [
-        ...spec.volumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target })),
+        ...spec.volumes.map((v) => ({
+          Type: 'volume' as const,
+          // An empty source is an anonymous volume.
+          Source: v.name ?? '',
+          Target: v.target,
+        })),
         ...spec.binds.map((b) => ({
           Type: 'bind' as const,
           Source: b.hostPath,
@@ -66,6 +76,15 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
         })),
       ],
       ...(spec.cpuset ? { CpusetCpus: spec.cpuset.cpus, CpuShares: spec.cpuset.shares } : {}),
+      ...(spec.readOnlyRootFilesystem
+        ? {
+            ReadonlyRootfs: true,
+            // Exec stays allowed: the workspace is writable and executable anyway, and many tools run what
+            // they unpack to /tmp. Its pages count against the memory limit, so a quarter of it at most.
+            Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${Math.max(1, Math.floor(spec.memoryMiB / 4))}m` },
+          }
+        : {}),
+      ...(spec.runtime ? { Runtime: spec.runtime } : {}),
       // The devices the scheduler assigned, by id: `Count` would let Docker pick, and two tasks could
       // then share a GPU the scheduler thought it had given to one of them.
       ...(spec.gpus && spec.gpus.length > 0

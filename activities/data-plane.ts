@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import type { ArtifactRef, ValueRef } from '../common/data-refs.js';
-import { MAX_PARAMETER_BYTES, OUTPUTS_DIR } from '../pipeline/schema.js';
+import { WORKSPACE_MOUNT_PATH } from '../common/names.js';
+import { MAX_PARAMETER_BYTES } from '../pipeline/schema.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { directoriesTar, relocateArtifactTar, withNormalisedTar } from './artifact-tar.js';
 import type { ContainerRuntime } from './docker-runtime.js';
@@ -18,6 +19,7 @@ import {
   OutputInvalidError,
   OutputMissingError,
 } from './errors.js';
+import { type ContainerSecurity, GANTRY_DIR, preparedDirectories } from './secure-spec.js';
 import type { RunContainerInput } from './types.js';
 import { toValueRef } from './value-ref.js';
 
@@ -54,29 +56,50 @@ async function planUpload(runtime: ContainerRuntime, id: string, target: string)
 
 /**
  * Before the start: the outputs directory, world-writable with the sticky bit like /tmp so a non-root task
- * can write its outputs, and every input artifact at its path, owned by root and readable by anyone.
+ * can write its outputs (and, for a container that does not run as root, the workspace likewise; see
+ * secure-spec.ts), and every input artifact at its path, owned by root and readable by anyone.
  */
 export async function prepareContainer(
   runtime: ContainerRuntime,
   store: ArtifactStore,
   id: string,
   input: RunContainerInput,
+  security: Pick<ContainerSecurity, 'isNonRoot' | 'readOnlyRootFilesystem'> = {
+    isNonRoot: false,
+    readOnlyRootFilesystem: false,
+  },
 ): Promise<void> {
   const outputs = input.outputs;
-  if (outputs && outputs.parameters.length + outputs.artifacts.length > 0) {
-    // /gantry is Gantry's own: written at the root in one call, no look at what the image holds there.
-    const parts = OUTPUTS_DIR.split('/').filter(Boolean);
-    const dirs = parts.map((_, i) => ({
-      name: parts.slice(0, i + 1).join('/'),
-      mode: i === parts.length - 1 ? 0o1777 : 0o755,
-    }));
-    await runtime.putArchive(id, '/', directoriesTar(dirs));
+  const hasOutputs = outputs !== undefined && outputs.parameters.length + outputs.artifacts.length > 0;
+  // /gantry is Gantry's own: written in one call, no look at what the image holds there.
+  const prepared = preparedDirectories(hasOutputs, security);
+  if (prepared.dirs.length > 0) await runtime.putArchive(id, prepared.at, directoriesTar(prepared.dirs));
+  // A non-root task cannot create the missing parents of its declared outputs (`/data/out` in an image
+  // without /data): they are made for it, like /tmp. Before the inputs, which would make them root's.
+  if (security.isNonRoot && !security.readOnlyRootFilesystem) {
+    const paths = [...(outputs?.parameters ?? []), ...(outputs?.artifacts ?? [])].map((o) => o.path);
+    for (const target of paths.filter(isOutsideGantryDirs)) {
+      const plan = await planUpload(runtime, id, target);
+      if (plan.missingDirs.length === 0) continue;
+      const dirs = plan.missingDirs.map((name) => ({ name, mode: 0o1777 }));
+      await runtime.putArchive(id, plan.base, directoriesTar(dirs));
+    }
   }
   for (const artifact of input.inputArtifacts ?? []) {
     const plan = await planUpload(runtime, id, artifact.path);
     const blob = await store.openBlob(artifact.digest);
     await runtime.putArchive(id, plan.base, relocateArtifactTar(blob, plan.targetRel, plan.missingDirs));
   }
+}
+
+function isOutsideGantryDirs(target: string): boolean {
+  const normalised = path.posix.normalize(target);
+  return (
+    target !== '' &&
+    ![GANTRY_DIR, WORKSPACE_MOUNT_PATH, '/tmp'].some(
+      (dir) => normalised === dir || normalised.startsWith(`${dir}/`),
+    )
+  );
 }
 
 /** Fails fast, before a container exists, when an input artifact is not in the store. */
@@ -125,6 +148,8 @@ export async function collectOutputs(
   store: ArtifactStore,
   id: string,
   input: RunContainerInput,
+  /** Masks secret values: an output parameter is shown in summaries and passed on in histories. */
+  mask: (text: string) => string = (text) => text,
 ): Promise<{ outputs: Record<string, ValueRef>; artifacts: Record<string, ArtifactRef> }> {
   const outputs: Record<string, ValueRef> = {};
   const artifacts: Record<string, ArtifactRef> = {};
@@ -145,7 +170,7 @@ export async function collectOutputs(
         `is not valid UTF-8 (${read.bytes.length} bytes; a parameter is UTF-8 text of at most ${MAX_PARAMETER_BYTES} bytes)`,
       );
     }
-    outputs[parameter.name] = await toValueRef(store, value.trimEnd());
+    outputs[parameter.name] = await toValueRef(store, mask(value.trimEnd()));
   }
   for (const artifact of input.outputs?.artifacts ?? []) {
     const archive = await runtime.getArchive(id, artifact.path);

@@ -3,6 +3,7 @@
  * HTTP errors into the shell's typed errors, so the rest of the code never sees a status code.
  */
 import Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { DockerEndpoint } from '../common/cluster-spec.js';
@@ -56,6 +57,8 @@ export interface ContainerRuntime {
   ping(): Promise<void>;
   /** The image's content id (`sha256:…`) on this node; ImageNotFoundError when it is not here. */
   imageId(image: string): Promise<string>;
+  /** The image's configured user (`Config.User`, '' when unset); ImageNotFoundError when it is not here. */
+  imageUser(image: string): Promise<string>;
   /** What is at `path` in a (created or stopped) container, or undefined when nothing is. */
   statPath(id: string, path: string): Promise<{ readonly isDirectory: boolean } | undefined>;
   /** A tar of the file or directory at `path` (root entry named after its basename), or undefined. */
@@ -124,7 +127,7 @@ export function createDockerRuntime(
   endpoint: DockerEndpoint,
   callTimeoutMs = DOCKER_CALL_TIMEOUT_MS,
 ): ContainerRuntime {
-  const options = 'socketPath' in endpoint ? { socketPath: endpoint.socketPath } : endpoint;
+  const options = dockerodeOptions(endpoint);
   const docker = new Docker({ ...options, timeout: callTimeoutMs });
   // Waits, attaches, log follows, pulls and archives stay silent or stream for as long as the task runs:
   // they get a client without the idle timeout (a container's own limit is enforced by the activity).
@@ -310,7 +313,8 @@ export function createDockerRuntime(
     },
     async removeContainer(id) {
       try {
-        await docker.getContainer(id).remove({ force: true, v: false });
+        // `v` removes anonymous volumes only (a read-only task's /gantry): the run's named workspace stays.
+        await docker.getContainer(id).remove({ force: true, v: true });
       } catch (err) {
         const { status } = describe(err);
         if (status === 404 || status === 409) return;
@@ -328,6 +332,15 @@ export function createDockerRuntime(
     async imageId(image) {
       try {
         return (await docker.getImage(image).inspect()).Id;
+      } catch (err) {
+        if (describe(err).status === 404)
+          throw new ImageNotFoundError(image, 'not on this node', { cause: err });
+        throw unavailable(`inspect image ${image}`, err);
+      }
+    },
+    async imageUser(image) {
+      try {
+        return (await docker.getImage(image).inspect()).Config?.User ?? '';
       } catch (err) {
         if (describe(err).status === 404)
           throw new ImageNotFoundError(image, 'not on this node', { cause: err });
@@ -389,5 +402,30 @@ export function createDockerRuntime(
         throw unavailable('info', err);
       }
     },
+  };
+}
+
+/**
+ * dockerode's connection options for an endpoint: a socket, or host and port, with the TLS files read now
+ * (once per worker: a renewed certificate takes a worker restart).
+ */
+export function dockerodeOptions(endpoint: DockerEndpoint): Docker.DockerOptions {
+  if ('socketPath' in endpoint) return { socketPath: endpoint.socketPath };
+  const { tls, ...address } = endpoint;
+  if (!tls) return address;
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new DockerUnavailableError(
+        `docker ${endpoint.host}:${endpoint.port}: cannot read the TLS ${what} ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
+    }
+  };
+  return {
+    ...address,
+    ca: read('CA', tls.ca),
+    cert: read('certificate', tls.cert),
+    key: read('key', tls.key),
   };
 }

@@ -50,6 +50,14 @@ export class InvalidTaskConfigError extends GantryActivityError {
   }
 }
 
+/** A pipeline secret this worker cannot or may not read; the message names the secret, never a value. */
+export class SecretUnavailableError extends GantryActivityError {
+  constructor(message: string) {
+    super(FailureType.SecretUnavailable, message);
+    this.name = 'SecretUnavailableError';
+  }
+}
+
 /** Where a host mount came from: the task and the mount's index in its `mounts`. */
 export interface HostMountRef {
   readonly taskId: string;
@@ -161,5 +169,80 @@ export class ArtifactNotFoundError extends GantryActivityError {
     super(FailureType.ArtifactNotFound, `artifact "${digest}": ${detail}`);
     this.name = 'ArtifactNotFoundError';
     this.digest = digest;
+  }
+}
+
+/** One problem with an activity's input: where (`input.runId`), the value shown short, and what is wrong. */
+export interface ActivityInputIssue {
+  readonly path: string;
+  readonly value: string;
+  readonly problem: string;
+}
+
+/**
+ * An activity's input that fails the worker's check (input-schemas.ts): refused before anything is done,
+ * every problem named, e.g. `activity runContainer: input.runId = "../../etc": must be …`.
+ */
+export class InvalidActivityInputError extends GantryActivityError {
+  readonly activity: string;
+  readonly issues: readonly ActivityInputIssue[];
+  constructor(activity: string, issues: readonly ActivityInputIssue[]) {
+    super(
+      FailureType.InvalidActivityInput,
+      `activity ${activity}: ${issues.map((i) => `${i.path} = ${i.value}: ${i.problem}`).join('; ')}`,
+    );
+    this.name = 'InvalidActivityInputError';
+    this.activity = activity;
+    this.issues = issues;
+  }
+}
+
+/** A path built from an activity's input that would leave its root (defence in depth behind the id rule). */
+export class PathOutsideRootError extends GantryActivityError {
+  readonly root: string;
+  readonly segments: readonly string[];
+  constructor(root: string, segments: readonly string[]) {
+    super(
+      FailureType.InvalidActivityInput,
+      `path segments ${JSON.stringify(segments).slice(0, 200)} lead outside ${JSON.stringify(root)}`,
+    );
+    this.name = 'PathOutsideRootError';
+    this.root = root;
+    this.segments = segments;
+  }
+}
+
+/** A task whose image is outside the cluster's `images` policy, judged on the worker. */
+export class ImageNotAllowedError extends GantryActivityError {
+  readonly taskId: string;
+  readonly image: string;
+  constructor(taskId: string, image: string, reason: string) {
+    super(FailureType.ImageNotAllowed, `task "${taskId}": image ${reason}`);
+    this.name = 'ImageNotAllowedError';
+    this.taskId = taskId;
+    this.image = image;
+  }
+}
+
+export class RuntimeClassNotAllowedError extends GantryActivityError {
+  readonly taskId: string;
+  readonly runtimeClass: string;
+  constructor(taskId: string, runtimeClass: string, reason: string) {
+    super(FailureType.RuntimeClassNotAllowed, `task "${taskId}": ${reason}`);
+    this.name = 'RuntimeClassNotAllowedError';
+    this.taskId = taskId;
+    this.runtimeClass = runtimeClass;
+  }
+}
+
+/** A task that would run as root (by its `user` or its image's) where runAsNonRoot holds. */
+export class RunAsRootNotAllowedError extends GantryActivityError {
+  readonly taskId: string;
+  readonly user: string;
+  constructor(taskId: string, user: string, reason: string) {
+    super(FailureType.RunAsRootNotAllowed, `task "${taskId}": ${reason}`);
+    this.name = 'RunAsRootNotAllowedError';
+    this.taskId = taskId;
+    this.user = user;
   }
 }

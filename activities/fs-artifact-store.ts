@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { DIGEST_PATTERN } from '../common/data-refs.js';
 import type { ArtifactStore, CacheEntry } from './artifact-store.js';
 import { ArtifactNotFoundError } from './errors.js';
+import { joinUnder } from './join-under.js';
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
@@ -25,7 +26,7 @@ export function createFsArtifactStore(root: string): ArtifactStore {
   function shardedPath(kind: 'blobs' | 'cache', digest: string, suffix = ''): string {
     if (!DIGEST_PATTERN.test(digest)) throw new ArtifactNotFoundError(digest, 'not a sha256 digest');
     const hex = digest.slice('sha256:'.length);
-    return path.join(root, kind, 'sha256', hex.slice(0, 2), hex.slice(2) + suffix);
+    return joinUnder(root, kind, 'sha256', hex.slice(0, 2), hex.slice(2) + suffix);
   }
 
   async function moveIntoPlace(tmp: string, final: string): Promise<void> {

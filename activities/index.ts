@@ -3,6 +3,8 @@
  * and artifact store; every error leaves as an ApplicationFailure whose `type` the workflow branches on.
  * The control worker's store activities are in store-activities.ts.
  */
+import type { SecretAccess } from './secrets.js';
+import type { ContainerPolicy } from '../common/container-policy.js';
 import { Label, workspaceVolumeName } from '../common/names.js';
 import type { ArtifactStore } from './artifact-store.js';
 import type { ContainerRuntime } from './docker-runtime.js';
@@ -21,12 +23,16 @@ export interface ActivityDeps {
   readonly hostMountAllowlist?: readonly string[];
   /** Prefixes a task may bind writable (GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST); none by default. */
   readonly hostMountWritableAllowlist?: readonly string[];
+  /** What pipelines may read as secrets (GANTRY_SECRET_ENV, GANTRY_SECRET_DIRS); nothing when absent. */
+  readonly secretAccess?: SecretAccess;
   readonly heartbeatIntervalMs?: number;
   readonly oomFlagGraceMs?: number;
   readonly watchIntervalMs?: number;
   readonly logLimitBytes?: number;
   /** Milliseconds since the epoch, for cache entries; Date.now unless a test fixes the clock. */
   readonly now?: () => number;
+  /** The cluster's container policy, enforced on every task (common/container-policy.ts). */
+  readonly policy?: ContainerPolicy;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -36,12 +42,14 @@ export function createActivities(deps: ActivityDeps) {
     logDir: deps.logDir,
     hostMountAllowlist: deps.hostMountAllowlist ?? [],
     hostMountWritableAllowlist: deps.hostMountWritableAllowlist ?? [],
+    ...(deps.secretAccess === undefined ? {} : { secretAccess: deps.secretAccess }),
     heartbeatIntervalMs: deps.heartbeatIntervalMs ?? 1000,
     ...(deps.oomFlagGraceMs === undefined ? {} : { oomFlagGraceMs: deps.oomFlagGraceMs }),
     ...(deps.watchIntervalMs === undefined ? {} : { watchIntervalMs: deps.watchIntervalMs }),
     ...(deps.logLimitBytes === undefined ? {} : { logLimitBytes: deps.logLimitBytes }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(deps.clusterName === undefined ? {} : { clusterName: deps.clusterName }),
+    ...(deps.policy === undefined ? {} : { policy: deps.policy }),
   };
   return {
     async runContainer(input: RunContainerInput): Promise<RunContainerResult> {

@@ -9,14 +9,17 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { createWriteStream } from 'node:fs';
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
+import { type ContainerPolicy, effectiveSecurity } from '../common/container-policy.js';
 import { FailureType } from '../common/failure-types.js';
 import { Label } from '../common/names.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { checkInputArtifacts, collectOutputs, prepareContainer } from './data-plane.js';
 import { WATCH_INTERVAL_MS, watchContainer } from './container-watch.js';
 import { toContainerSpec } from './container-spec.js';
+import { admitTask, isKnownNonRoot, nonRootUser } from './container-policy-gate.js';
 import type { ContainerRuntime } from './docker-runtime.js';
 import { resolveHostMounts } from './host-mounts.js';
+import { joinUnder } from './join-under.js';
 import {
   type Adoption,
   type AttemptRecord,
@@ -31,11 +34,16 @@ import {
   WorkerShutdownError,
 } from './errors.js';
 import { CappedLogWriter, DEFAULT_LOG_LIMIT_BYTES } from './log-cap.js';
+import { maskText, SecretMasker } from './mask-secrets.js';
+import { joinSecretEnv, NO_SECRET_ACCESS, readSecrets, type SecretAccess } from './secrets.js';
+import { type ContainerSecurity, securedSpec } from './secure-spec.js';
 import { cacheKeyOf, findReusableEntry } from './task-cache.js';
 import type { RunContainerInput, RunContainerResult } from './types.js';
 
 export interface RunContainerDeps {
   readonly runtime: ContainerRuntime;
+  /** What pipelines may read as secrets on this worker (GANTRY_SECRET_ENV, GANTRY_SECRET_DIRS); nothing when absent. */
+  readonly secretAccess?: SecretAccess;
   readonly store: ArtifactStore;
   readonly logDir: string;
   /** Prefixes a task may bind read-only (GANTRY_HOST_MOUNT_ALLOWLIST). */
@@ -53,6 +61,8 @@ export interface RunContainerDeps {
   readonly now?: () => number;
   /** Labels the containers with their cluster, so a lost node's leftovers can be found (Label.Cluster). */
   readonly clusterName?: string;
+  /** The cluster's container policy (images, runtime classes, security defaults); none when absent. */
+  readonly policy?: ContainerPolicy;
 }
 
 /** A failed attempt, with what the workflow needs to report it. Converted to an ApplicationFailure upstream. */
@@ -82,7 +92,7 @@ function checkPathSegment(what: string, id: string): void {
 export function logPath(logDir: string, runId: string, taskId: string, attempt: number): string {
   checkPathSegment('run id', runId);
   checkPathSegment('task id', taskId);
-  return path.join(logDir, runId, taskId, `attempt-${attempt}.log`);
+  return joinUnder(logDir, runId, taskId, `attempt-${attempt}.log`);
 }
 
 async function readTail(file: string, bytes: number): Promise<string> {
@@ -161,12 +171,24 @@ export async function runContainerAttempt(
   // From the first moment, not only while the container runs: a long image pull must not read as a dead
   // worker (20 s without a heartbeat times the attempt out).
   const heartbeat = setInterval(() => ctx.heartbeat(phase), deps.heartbeatIntervalMs);
+  let secrets = new Map<string, string>();
   try {
     if (isRerunnable) {
       const record = await readAttemptRecord(file);
       if (record) return answerFromRecord(record);
     }
-    return await runAttempt(deps, input, attempt, isRerunnable, file, (next) => (phase = next));
+    // Read before anything is created: a secret the worker may not give fails the attempt with nothing started.
+    if (input.secrets)
+      secrets = await readSecrets(
+        input.secrets,
+        deps.secretAccess ?? NO_SECRET_ACCESS,
+        `task "${input.taskId}"`,
+      );
+    return await runAttempt(deps, input, attempt, isRerunnable, file, (next) => (phase = next), secrets);
+  } catch (err) {
+    // An error may quote what the engine or the task said; a secret in it is masked like in the log.
+    if (secrets.size > 0 && err instanceof Error) err.message = maskText(err.message, secrets.values());
+    throw err;
   } finally {
     clearInterval(heartbeat);
   }
@@ -194,16 +216,24 @@ async function runAttempt(
   isRerunnable: boolean,
   file: string,
   setPhase: (phase: Record<string, string>) => void,
+  secrets: ReadonlyMap<string, string>,
 ): Promise<RunContainerResult> {
   const ctx = Context.current();
   const { runtime, store } = deps;
   const now = deps.now ?? Date.now;
   const logLimitBytes = deps.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES;
-  const base = toContainerSpec(input, attempt, logLimitBytes);
+  const plain = toContainerSpec(input, attempt, logLimitBytes);
+  const base = input.secretEnv
+    ? { ...plain, env: { ...plain.env, ...joinSecretEnv(input.secretEnv, secrets) } }
+    : plain;
+  const mask = (text: string) => (secrets.size === 0 ? text : maskText(text, secrets.values()));
   const spec =
     deps.clusterName === undefined
       ? base
       : { ...base, labels: { ...base.labels, [Label.Cluster]: deps.clusterName } };
+  const policy = deps.policy ?? {};
+  const wanted = effectiveSecurity(input, policy.security);
+  admitTask(input, policy, wanted.runAsNonRoot);
 
   // A worker that died mid-attempt leaves its container behind; the task must never run twice at once.
   // The lookup runs alongside the image check and the create (listing is slow on a busy engine: it took
@@ -222,7 +252,8 @@ async function runAttempt(
   // The image is looked at first only where something needs it before the create: a pull on every attempt,
   // or the cache key (the image's digest). Otherwise the create itself reports a missing image (404), and
   // only then is it pulled: one Docker call fewer per task on an engine that is often the bottleneck.
-  const isImageFirst = input.pullPolicy === 'Always' || input.cache !== undefined;
+  // runAsNonRoot needs the image's own user before the create, hence the image.
+  const isImageFirst = input.pullPolicy === 'Always' || input.cache !== undefined || wanted.runAsNonRoot;
   const pullIfMissing = async () => {
     setPhase({ phase: 'pulling', image: input.image });
     await ensureImage(runtime, input.image, input.pullPolicy);
@@ -257,11 +288,19 @@ async function runAttempt(
   }
   await checkInputArtifacts(store, input);
 
+  const user = wanted.runAsNonRoot ? await nonRootUser(runtime, input) : input.user;
+  const security: ContainerSecurity = {
+    ...(user === undefined ? {} : { user }),
+    isNonRoot: wanted.runAsNonRoot || isKnownNonRoot(user),
+    readOnlyRootFilesystem: wanted.readOnlyRootFilesystem,
+    ...(input.runtimeClass === undefined ? {} : { runtimeClass: input.runtimeClass }),
+  };
+  const secured = securedSpec(spec, input.runId, security);
   const allowlists = { readOnly: deps.hostMountAllowlist, writable: deps.hostMountWritableAllowlist };
   // Host mounts are resolved and checked at each create, after any pull, and bound as resolved: a link
   // swapped after the check cannot redirect the bind (host-mounts.ts says what window remains).
   const createChecked = async (): Promise<string> =>
-    runtime.createContainer({ ...spec, binds: await resolveHostMounts(input, allowlists) });
+    runtime.createContainer({ ...secured, binds: await resolveHostMounts(input, allowlists) });
   const create = async (): Promise<string> => {
     try {
       return await createChecked();
@@ -298,19 +337,27 @@ async function runAttempt(
   let logsDone: Promise<void> = Promise.resolve();
   let isKept = false;
   try {
-    if (!isAdoptedStarted) await prepareContainer(runtime, store, id, input);
+    if (!isAdoptedStarted) await prepareContainer(runtime, store, id, input, security);
     await mkdir(path.dirname(file), { recursive: true });
     // An adopted container's whole log is copied again, so its file is written afresh, not appended to.
     const sink = createWriteStream(file, { flags: isAdoptedStarted ? 'w' : 'a' });
     const capped = new CappedLogWriter(sink, logLimitBytes);
+    // Secrets are masked before the cap counts: the file holds what was written, `***` included.
+    const writer = secrets.size === 0 ? capped : new SecretMasker(capped, secrets.values());
     // Attached before the start: Docker's own log files are capped and rotate, so a follower that came
     // late to a fast-printing task would find its first lines gone.
     const attached = isAdoptedStarted
-      ? await runtime.copyLogs(id, capped, adoption === 'running')
-      : await runtime.attachOutput(id, capped);
+      ? await runtime.copyLogs(id, writer, adoption === 'running')
+      : await runtime.attachOutput(id, writer);
+    const endCapped = (resolve: () => void) => capped.end(() => sink.end(resolve));
     logsDone = attached.ended
       .catch(() => undefined)
-      .finally(() => new Promise<void>((resolve) => capped.end(() => sink.end(resolve))));
+      .finally(
+        () =>
+          new Promise<void>((resolve) =>
+            writer === capped ? endCapped(resolve) : writer.end(() => endCapped(resolve)),
+          ),
+      );
     if (!isAdoptedStarted) await runtime.startContainer(id);
 
     let timer: NodeJS.Timeout | undefined;
@@ -349,18 +396,20 @@ async function runAttempt(
     const tail = await readTail(file, 2048);
 
     if (outcome.kind === 'cancelled') throw outcome.reason;
-    const settled = await settle(deps, input, id, outcome, tail, cacheKey).catch(async (err: unknown) => {
-      if (isRerunnable && err instanceof TaskAttemptError) {
-        await writeAttemptRecord(file, {
-          kind: 'failed',
-          failureType: err.failureType,
-          message: err.message,
-          exitCode: err.exitCode,
-          logTail: err.logTail,
-        });
-      }
-      throw err;
-    });
+    const settled = await settle(deps, input, id, outcome, tail, cacheKey, mask).catch(
+      async (err: unknown) => {
+        if (isRerunnable && err instanceof TaskAttemptError) {
+          await writeAttemptRecord(file, {
+            kind: 'failed',
+            failureType: err.failureType,
+            message: err.message,
+            exitCode: err.exitCode,
+            logTail: err.logTail,
+          });
+        }
+        throw err;
+      },
+    );
     const result: RunContainerResult = {
       exitCode: 0,
       attempt,
@@ -395,6 +444,7 @@ async function settle(
   outcome: Exclude<Outcome, { kind: 'cancelled' }>,
   tail: string,
   cacheKey: string | undefined,
+  mask: (text: string) => string,
 ): Promise<Pick<RunContainerResult, 'outputs' | 'artifacts'> | undefined> {
   const { runtime, store } = deps;
   if (outcome.kind === 'timedOut') {
@@ -427,7 +477,7 @@ async function settle(
     );
   }
   const collected = input.outputs
-    ? await collectOutputs(runtime, store, id, input).catch((err: unknown) => {
+    ? await collectOutputs(runtime, store, id, input, mask).catch((err: unknown) => {
         // Carries the log tail: a missing output is usually explained by what the task printed.
         if (!(err instanceof GantryActivityError)) throw err;
         throw new TaskAttemptError(err.failureType, err.message, 0, tail, { cause: err });

@@ -1,7 +1,10 @@
 /** Activity inputs and results: the wire shapes between the run workflow and a node's worker. */
 import type { ArtifactRef, ValueRef } from '../common/data-refs.js';
-import type { Constraint, PullPolicy } from '../pipeline/schema.js';
+import type { Constraint, PullPolicy, SecretSource } from '../pipeline/schema.js';
 import type { CpuAssignment } from '../scheduler/placement/types.js';
+
+/** A piece of an env value that holds secrets: text as is, or the value of a pipeline secret. */
+export type SecretEnvPart = string | { readonly secret: string };
 
 export interface RunContainerInput {
   readonly runId: string;
@@ -13,8 +16,20 @@ export interface RunContainerInput {
   readonly command?: readonly string[];
   readonly args?: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Env values that name secrets, as rendered text and secret names in order: the worker reads each
+   * secret (where `secrets` says) and joins the parts. Values never travel through Temporal.
+   */
+  readonly secretEnv?: Readonly<Record<string, readonly SecretEnvPart[]>>;
+  /** Where each secret that `secretEnv` names comes from: declarations only. */
+  readonly secrets?: Readonly<Record<string, SecretSource>>;
   readonly workingDir?: string;
   readonly user?: string;
+  /** The task's own security settings; unset ones take the cluster's defaults on the worker. */
+  readonly runAsNonRoot?: boolean;
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Docker's HostConfig.Runtime; checked against the cluster's runtimeClasses on the worker. */
+  readonly runtimeClass?: string;
   readonly cpu: number;
   readonly memoryMiB: number;
   readonly pidsLimit: number;

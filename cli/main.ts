@@ -23,11 +23,18 @@ import {
   logsCommand,
   statusCommand,
 } from './commands/inspect.js';
+import {
+  codecKeyRotateCommand,
+  codecKeyShowCommand,
+  codecServerCommand,
+  ensureCodecKey,
+} from './commands/codec.js';
 import { listCommand, queryValue } from './commands/list.js';
 import { rerunCommand } from './commands/rerun.js';
 import { addScheduleCommands, isBadScheduleInput } from './commands/schedule.js';
 import { runCommand } from './commands/run.js';
 import { addTriggerCommands, isBadTriggerInput } from './commands/trigger.js';
+import { tlsProxyCommand } from './commands/tls-proxy.js';
 import { validateCommand } from './commands/validate.js';
 import { workerCommand } from './commands/worker.js';
 import { GantryCliError } from './errors.js';
@@ -56,6 +63,7 @@ function exitCodeFor(err: unknown): number {
   ) {
     process.stderr.write(`gantry: ${err.message}\n`);
     return err instanceof RunNotFoundError ||
+      err instanceof InvalidConfigError ||
       err instanceof ClusterUpdateRejectedError ||
       isBadScheduleInput(err) ||
       isBadTriggerInput(err)
@@ -294,6 +302,51 @@ cluster
     action = clusterRecoverCommand({ force: opts.force ?? false }, config);
   });
 program
+  .command('codec-server')
+  .description(
+    'serve the payload codec to the Temporal UI and CLI (POST /encode, /decode); needs GANTRY_CODEC_SERVER_TOKEN beyond loopback',
+  )
+  .option('--port <port>', 'port to listen on', positiveInt, 8081)
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option(
+    '--cors-origin <origin...>',
+    'origins of the pages that may call it (default: the Temporal UI, GANTRY_UI_URL)',
+  )
+  .action((opts: { port: number; host: string; corsOrigin?: string[] }) => {
+    action = codecServerCommand(
+      { port: opts.port, host: opts.host, corsOrigins: opts.corsOrigin ?? [new URL(config.uiUrl).origin] },
+      config,
+    );
+  });
+program
+  .command('tls-proxy')
+  .description(
+    'mutual TLS in front of a plaintext Temporal dev server: clients need a certificate from --ca (scripts/gen-certs.sh)',
+  )
+  .requiredOption('--listen <host:port>', 'address to accept TLS on')
+  .option('--target <host:port>', 'the plaintext server', '127.0.0.1:7233')
+  .requiredOption('--cert <file>', "the proxy's certificate (PEM)")
+  .requiredOption('--key <file>', "the proxy's key (PEM)")
+  .requiredOption('--ca <file>', "the CA clients' certificates must chain to (PEM)")
+  .action((opts: { listen: string; target: string; cert: string; key: string; ca: string }) => {
+    action = tlsProxyCommand(opts);
+  });
+const codecKey = program
+  .command('codec-key')
+  .description('the keys that encrypt payloads in Temporal (GANTRY_CODEC_KEY, or $GANTRY_HOME/codec-keys)');
+codecKey
+  .command('show')
+  .description('list the key ids, the active one first (creates the key file if there is none)')
+  .action(() => {
+    action = codecKeyShowCommand(config);
+  });
+codecKey
+  .command('rotate')
+  .description('add a new key that encrypts from now on; older keys keep decrypting')
+  .action(() => {
+    action = codecKeyRotateCommand(config);
+  });
+program
   .command('up')
   .description('start the local stack: Docker engine, Temporal dev server with its Web UI, images')
   .option('--no-images', 'skip building the local images')
@@ -308,11 +361,14 @@ program
       ...(opts.images ? [] : ['--no-images']),
       ...(opts.nodes ? ['--nodes', String(opts.nodes)] : []),
     ];
-    action = runStackScript('up', args).then(async (env) => {
-      for (const [key, value] of Object.entries(env)) process.stdout.write(`${key}=${value}\n`);
-      if (opts.nodes) return upNodes(config, env, opts.nodes, opts.worker ?? false, detachWorker);
-      return opts.worker ? detachWorker([]) : ExitCode.Ok;
-    });
+    // The codec key first: encryption is on from the first payload the new stack sees.
+    action = ensureCodecKey(config)
+      .then(() => runStackScript('up', args))
+      .then(async (env) => {
+        for (const [key, value] of Object.entries(env)) process.stdout.write(`${key}=${value}\n`);
+        if (opts.nodes) return upNodes(config, env, opts.nodes, opts.worker ?? false, detachWorker);
+        return opts.worker ? detachWorker([]) : ExitCode.Ok;
+      });
   });
 program
   .command('down')

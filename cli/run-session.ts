@@ -3,6 +3,7 @@
  * the cluster, the start, then (unless detached) live progress, Ctrl-C as a cancel, the summary and the
  * `--json` line, and the exit code.
  */
+import { withLocalAdmin } from '../engine/admin-key.js';
 import type { Client } from '@temporalio/client';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import type { GantryConfig } from '../engine/config.js';
@@ -94,7 +95,7 @@ export async function startAndReport(
   // else from the local Docker engine. A stuck service stops the command before the run starts.
   const resolveCluster = async () => {
     const service = await openClusterService(client, config, {
-      fallbackSpec: () => defaultClusterSpec(config.clusterName),
+      fallbackSpec: async () => withLocalAdmin(await defaultClusterSpec(config.clusterName), config),
     });
     if (service?.restart) {
       process.stderr.write(

@@ -4,12 +4,14 @@
  * one per cluster and control queue) is started. Commands that only read or change the registry for the
  * moment use an in-process control worker instead (`withControlWorker`).
  */
+import { withLocalAdmin } from '../engine/admin-key.js';
 import type { Client } from '@temporalio/client';
 import path from 'node:path';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import { nodeTaskQueue } from '../common/names.js';
 import { ensureWorkflowBundle } from '../engine/bundle.js';
 import type { GantryConfig } from '../engine/config.js';
+import { loadDataConverter } from '../engine/codec/data-converter.js';
 import { connectWorker } from '../engine/connection.js';
 import { defaultClusterSpec } from '../engine/default-cluster.js';
 import { openClusterService } from '../engine/open-cluster-service.js';
@@ -34,7 +36,7 @@ export async function ensureServedCluster(
   };
   if (!(await hasPollers(client, config.namespace, config.controlTaskQueue, true))) await startDaemon();
   const service = await openClusterService(client, config, {
-    fallbackSpec: () => defaultClusterSpec(config.clusterName),
+    fallbackSpec: async () => withLocalAdmin(await defaultClusterSpec(config.clusterName), config),
   });
   if (service?.restart)
     process.stderr.write(
@@ -71,6 +73,7 @@ export async function withControlWorker<T>(
       taskQueue: config.controlTaskQueue,
       bundlePath: await ensureWorkflowBundle(path.join(config.home, 'bundles')),
       artifactDir: config.artifactDir,
+      dataConverter: await loadDataConverter(config.codecKeys),
     });
     return await worker.runUntil(act());
   } finally {

@@ -3,6 +3,7 @@
  * cluster file of those nodes and, with `--worker`, serves it: a control worker that applies the file, then
  * one background worker per node, so that one node's worker can be lost (or killed) alone.
  */
+import { withLocalAdmin } from '../engine/admin-key.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -28,7 +29,10 @@ export async function upNodes(
   isServing: boolean,
   detach: (args: readonly string[]) => Promise<number>,
 ): Promise<number> {
-  const spec = await localNodesClusterSpec(config.clusterName, nodeSockets(env, count));
+  const spec = await withLocalAdmin(
+    await localNodesClusterSpec(config.clusterName, nodeSockets(env, count)),
+    config,
+  );
   const file = path.join(config.home, 'nodes', `${spec.name}.yaml`);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, stringify(spec));

@@ -1,7 +1,21 @@
 /** A cluster of Docker hosts: the inventory the cluster service schedules onto. Pure data and validation. */
+import { ClusterAdminSchema } from './cluster-admins.js';
 import { z } from 'zod';
+import { ImagePolicySchema, RuntimeClassSchema, SecurityDefaultsSchema } from './container-policy.js';
 import { SCORERS, type ScheduleOptions } from './schedule-options.js';
 import { ON_WINDOW_CLOSE, WindowSchema } from './window-spec.js';
+
+/**
+ * TLS to a Docker TCP endpoint (dockerd --tlsverify): PEM files on the worker that serves the node, its
+ * client certificate and key, and the CA that signed the engine's certificate.
+ */
+export const DockerTlsSchema = z
+  .object({
+    ca: z.string().startsWith('/'),
+    cert: z.string().startsWith('/'),
+    key: z.string().startsWith('/'),
+  })
+  .strict();
 
 export const DockerEndpointSchema = z.union([
   z.object({ socketPath: z.string().startsWith('/') }).strict(),
@@ -10,8 +24,14 @@ export const DockerEndpointSchema = z.union([
       host: z.string().min(1),
       port: z.number().int().positive(),
       protocol: z.enum(['http', 'https']).default('http'),
+      tls: DockerTlsSchema.optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine((endpoint, ctx) => {
+      // Certificates over plain HTTP would be silently unused: say so instead.
+      if (endpoint.tls && endpoint.protocol !== 'https')
+        ctx.addIssue({ code: 'custom', path: ['protocol'], message: 'must be "https" when tls is set' });
+    }),
 ]);
 
 /**
@@ -101,6 +121,17 @@ export const ClusterSpecSchema = z
      * (workflows/cluster/node-health.ts); node workers heartbeat every fifth of it.
      */
     nodeLostAfterSeconds: z.number().int().min(3).max(86_400).optional(),
+    /** Which images tasks may run (common/container-policy.ts); absent = any. */
+    images: ImagePolicySchema.optional(),
+    /** Security defaults of tasks that do not set their own; absent = off (today's behaviour). */
+    security: SecurityDefaultsSchema.optional(),
+    /** Runtime classes tasks may ask for besides runc; absent = runc only. */
+    runtimeClasses: z.array(RuntimeClassSchema).optional(),
+    /**
+     * Who may add nodes, change a node's Docker endpoint or change this list: such a configureCluster must
+     * be signed by one of them (common/cluster-admins.ts). Absent or empty = anyone (clusters from before).
+     */
+    admins: z.array(ClusterAdminSchema).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

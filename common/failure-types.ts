@@ -15,6 +15,14 @@ export const FailureType = {
   InvalidTaskConfig: 'InvalidTaskConfig',
   /** A host mount outside the worker's allowlist. */
   HostMountNotAllowed: 'HostMountNotAllowed',
+  /** A pipeline secret the worker cannot or may not read (not on GANTRY_SECRET_ENV, no such file, empty). */
+  SecretUnavailable: 'SecretUnavailable',
+  /** An image outside the cluster's `images` policy (not allowed, or not pinned by digest). */
+  ImageNotAllowed: 'ImageNotAllowed',
+  /** A runtimeClass the cluster does not list in `runtimeClasses`. */
+  RuntimeClassNotAllowed: 'RuntimeClassNotAllowed',
+  /** A task that would run as root (its `user`, or its image's) where runAsNonRoot holds. */
+  RunAsRootNotAllowed: 'RunAsRootNotAllowed',
   /** The kernel OOM killer stopped the container: it needs more memoryMiB. */
   OutOfMemory: 'OutOfMemory',
   /** The container outlived timeoutSeconds and was killed. */
@@ -51,6 +59,11 @@ export const FailureType = {
   ActivityTimeout: 'ActivityTimeout',
   /** The task's platform failures (see PLATFORM_FAILURES) outnumbered `retry.maxPlatformRetries`. */
   PlatformRetriesExhausted: 'PlatformRetriesExhausted',
+  /**
+   * An activity's input failed the worker's own check (activities/input-schemas.ts): a forged or corrupted
+   * input, or a path it would build outside its root. The same input fails the same way every time.
+   */
+  InvalidActivityInput: 'InvalidActivityInput',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -74,6 +87,10 @@ export const NON_RETRYABLE_FAILURES: readonly FailureType[] = [
   FailureType.ImageNotFound,
   FailureType.InvalidTaskConfig,
   FailureType.HostMountNotAllowed,
+  FailureType.SecretUnavailable,
+  FailureType.ImageNotAllowed,
+  FailureType.RuntimeClassNotAllowed,
+  FailureType.RunAsRootNotAllowed,
   FailureType.OutOfMemory,
   FailureType.Unschedulable,
   FailureType.OutputMissing,
@@ -83,4 +100,5 @@ export const NON_RETRYABLE_FAILURES: readonly FailureType[] = [
   FailureType.TemplateError,
   FailureType.ForeachInvalid,
   FailureType.WhenError,
+  FailureType.InvalidActivityInput,
 ];

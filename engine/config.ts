@@ -2,13 +2,18 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CLUSTER_NAME, DEFAULT_CONTROL_TASK_QUEUE } from '../common/names.js';
+import { CODEC_KEY_VARIABLE, type CodecKeySource } from './codec/key-source.js';
+import type { SecretAccess } from '../activities/secrets.js';
 import { InvalidConfigError } from './errors.js';
+import { type TemporalTlsFiles, temporalTlsFromEnv } from './temporal-tls.js';
 
 export interface GantryConfig {
   readonly home: string;
   readonly temporalAddress: string;
   /** True when the user named the address; then nothing is started in its place. */
   readonly isAddressConfigured: boolean;
+  /** TLS to Temporal (TEMPORAL_TLS_CERT/KEY/CA/SERVER_NAME, TEMPORAL_TLS); a plain connection when absent. */
+  readonly temporalTls?: TemporalTlsFiles;
   readonly namespace: string;
   readonly controlTaskQueue: string;
   readonly clusterName: string;
@@ -19,11 +24,17 @@ export interface GantryConfig {
   readonly hostMountAllowlist: readonly string[];
   /** Host paths tasks may bind writable (GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST, colon-separated). */
   readonly hostMountWritableAllowlist: readonly string[];
+  /** Environment variables pipelines may read as secrets (GANTRY_SECRET_ENV: names or `PREFIX*`, comma-separated). */
+  readonly secretEnvAllowlist: readonly string[];
+  /** Directories whose files pipelines may read as secrets (GANTRY_SECRET_DIRS, colon-separated). */
+  readonly secretDirs: readonly string[];
   readonly uiUrl: string;
   /** Size cap of one attempt's log file. */
   readonly logLimitBytes: number;
   /** Runs whose logs are older than this are deleted by the node workers. */
   readonly logRetentionDays: number;
+  /** The payload codec's keys: GANTRY_CODEC_KEY, else the key file (GANTRY_CODEC_KEY_FILE, $GANTRY_HOME/codec-keys). */
+  readonly codecKeys: CodecKeySource;
 }
 
 const DEFAULT_LOG_LIMIT_MIB = 64;
@@ -45,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GantryConfig {
     home,
     temporalAddress: env['TEMPORAL_ADDRESS'] ?? '127.0.0.1:7233',
     isAddressConfigured: env['TEMPORAL_ADDRESS'] !== undefined,
+    ...withTemporalTls(env),
     namespace: env['TEMPORAL_NAMESPACE'] ?? 'default',
     controlTaskQueue: env['GANTRY_CONTROL_TASK_QUEUE'] ?? DEFAULT_CONTROL_TASK_QUEUE,
     clusterName: env['GANTRY_CLUSTER'] ?? DEFAULT_CLUSTER_NAME,
@@ -54,10 +66,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GantryConfig {
     hostMountWritableAllowlist: (env['GANTRY_HOST_MOUNT_WRITABLE_ALLOWLIST'] ?? '')
       .split(':')
       .filter(Boolean),
+    secretEnvAllowlist: (env['GANTRY_SECRET_ENV'] ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+    secretDirs: (env['GANTRY_SECRET_DIRS'] || path.join(home, 'secrets')).split(':').filter(Boolean),
     uiUrl: env['GANTRY_UI_URL'] ?? 'http://127.0.0.1:8233',
     logLimitBytes: Math.round(
       positiveNumber(env, 'GANTRY_LOG_LIMIT_MIB', DEFAULT_LOG_LIMIT_MIB) * 1024 * 1024,
     ),
     logRetentionDays: positiveNumber(env, 'GANTRY_LOG_RETENTION_DAYS', DEFAULT_LOG_RETENTION_DAYS),
+    codecKeys: env[CODEC_KEY_VARIABLE]
+      ? { kind: 'env', text: env[CODEC_KEY_VARIABLE] }
+      : { kind: 'file', path: env['GANTRY_CODEC_KEY_FILE'] || path.join(home, 'codec-keys') },
   };
+}
+
+/** What a node worker of this process lets pipelines read as secrets (activities/secrets.ts). */
+export function secretAccessOf(config: GantryConfig, env: NodeJS.ProcessEnv = process.env): SecretAccess {
+  const tls = config.temporalTls;
+  return {
+    envAllowlist: config.secretEnvAllowlist,
+    dirs: config.secretDirs,
+    env,
+    // A secret directory set to $GANTRY_HOME must still not hand out the worker's own keys.
+    forbiddenFiles: [
+      ...(config.codecKeys.kind === 'file' ? [config.codecKeys.path] : []),
+      path.join(config.home, 'admin-key'),
+      ...(tls?.key ? [tls.key] : []),
+    ],
+  };
+}
+
+function withTemporalTls(env: NodeJS.ProcessEnv): { temporalTls?: TemporalTlsFiles } {
+  const tls = temporalTlsFromEnv(env);
+  return tls === undefined ? {} : { temporalTls: tls };
 }

@@ -3,13 +3,23 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import { SearchAttribute } from '../common/names.js';
+import { loadDataConverter } from './codec/data-converter.js';
 import type { GantryConfig } from './config.js';
 import { TemporalUnavailableError } from './errors.js';
+import { loadTemporalTls } from './temporal-tls.js';
 
+/** A client whose payloads are encrypted with the stack's codec keys (engine/codec). */
 export async function connectClient(config: GantryConfig): Promise<Client> {
+  // Outside the try: a bad key is a configuration error, not an unreachable server.
+  const dataConverter = await loadDataConverter(config.codecKeys);
+  const tls = config.temporalTls ? await loadTemporalTls(config.temporalTls) : undefined;
   try {
-    const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: '5s' });
-    return new Client({ connection, namespace: config.namespace });
+    const connection = await Connection.connect({
+      address: config.temporalAddress,
+      connectTimeout: '5s',
+      ...(tls === undefined ? {} : { tls }),
+    });
+    return new Client({ connection, namespace: config.namespace, dataConverter });
   } catch (err) {
     throw new TemporalUnavailableError(config.temporalAddress, {
       cause: err,
@@ -19,8 +29,12 @@ export async function connectClient(config: GantryConfig): Promise<Client> {
 }
 
 export async function connectWorker(config: GantryConfig): Promise<NativeConnection> {
+  const tls = config.temporalTls ? await loadTemporalTls(config.temporalTls) : undefined;
   try {
-    return await NativeConnection.connect({ address: config.temporalAddress });
+    return await NativeConnection.connect({
+      address: config.temporalAddress,
+      ...(tls === undefined ? {} : { tls }),
+    });
   } catch (err) {
     throw new TemporalUnavailableError(config.temporalAddress, {
       cause: err,

@@ -2,6 +2,13 @@
 import { createDockerRuntime } from '../activities/docker-runtime.js';
 import { type ClusterSpec, type DockerEndpoint, ClusterSpecSchema } from '../common/cluster-spec.js';
 
+/**
+ * Clusters made here (`gantry up`, a first `gantry run`) run tasks as non-root unless a task says
+ * `runAsNonRoot: false`. Only new ones: a running service keeps its spec, and a cluster file without
+ * `security` keeps today's behaviour (root allowed).
+ */
+export const NEW_CLUSTER_SECURITY = { runAsNonRoot: true } as const;
+
 // The host keeps a slice of memory for itself, dockerd and the worker; containers get the rest.
 const HOST_MEMORY_RESERVE_FRACTION = 0.1;
 
@@ -31,6 +38,7 @@ export async function defaultClusterSpec(
         docker: endpoint,
       },
     ],
+    security: NEW_CLUSTER_SECURITY,
   });
 }
 
@@ -55,5 +63,6 @@ export async function localNodesClusterSpec(
       attributes: { engine: `node-${i + 1}`, host: info.name },
       docker: { socketPath },
     })),
+    security: NEW_CLUSTER_SECURITY,
   });
 }

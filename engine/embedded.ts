@@ -5,9 +5,11 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { ClusterSpec } from '../common/cluster-spec.js';
+import { containerPolicyOf } from '../common/container-policy.js';
 import { nodeTaskQueue } from '../common/names.js';
 import { ensureWorkflowBundle } from './bundle.js';
-import type { GantryConfig } from './config.js';
+import { type GantryConfig, secretAccessOf } from './config.js';
+import { loadDataConverter } from './codec/data-converter.js';
 import { connectWorker } from './connection.js';
 import { keepPruningRunLogs } from './log-retention.js';
 import { type Heartbeats, keepHeartbeating } from './node-heartbeat.js';
@@ -33,6 +35,7 @@ export async function startEmbeddedWorkers(
 ): Promise<EmbeddedWorkers> {
   const workers: { name: string; worker: Worker; running: Promise<void> }[] = [];
   let connection: NativeConnection | undefined;
+  const dataConverter = await loadDataConverter(config.codecKeys);
   const add = async (name: string, create: (c: NativeConnection) => Promise<Worker>) => {
     connection ??= await connectWorker(config);
     const worker = await create(connection);
@@ -57,6 +60,7 @@ export async function startEmbeddedWorkers(
           namespace: config.namespace,
           taskQueue: config.controlTaskQueue,
           bundlePath,
+          dataConverter,
         }),
       );
     }
@@ -74,7 +78,10 @@ export async function startEmbeddedWorkers(
           logDir: config.logDir,
           hostMountAllowlist: config.hostMountAllowlist,
           hostMountWritableAllowlist: config.hostMountWritableAllowlist,
+          secretAccess: secretAccessOf(config),
           logLimitBytes: config.logLimitBytes,
+          policy: containerPolicyOf(cluster),
+          dataConverter,
         }),
       );
       served.push(node);

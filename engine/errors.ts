@@ -8,8 +8,8 @@ export class GantryEngineError extends Error {
 
 /** An environment setting with a value Gantry cannot use. */
 export class InvalidConfigError extends GantryEngineError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'InvalidConfigError';
   }
 }

@@ -5,6 +5,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { joinUnder } from '../activities/join-under.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PRUNE_INTERVAL_MS = 6 * 60 * 60 * 1000;
@@ -61,7 +62,7 @@ export async function pruneRunLogs(
     folders.push({ runId: entry.name, newestMs: await newestMtime(path.join(logDir, entry.name), 2) });
   }
   const expired = expiredRunLogs(folders, retentionDays, nowMs);
-  for (const runId of expired) await rm(path.join(logDir, runId), { recursive: true, force: true });
+  for (const runId of expired) await rm(joinUnder(logDir, runId), { recursive: true, force: true });
   return expired;
 }
 

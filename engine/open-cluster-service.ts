@@ -3,6 +3,7 @@
  * inventory, one that ended is restarted from its open runs (recover-cluster), a missing one is started, and
  * a stuck one is reported with its cause.
  */
+import { signWithLocalKey } from './admin-key.js';
 import type { Client } from '@temporalio/client';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import { clusterWorkflowId } from '../common/names.js';
@@ -81,7 +82,11 @@ export async function applyClusterSpec(
 ): Promise<Omit<OpenedClusterService, 'spec'> & { readonly snapshot: ClusterSnapshot }> {
   const named = { ...config, clusterName: spec.name };
   const opened = await openClusterService(client, named, { fallbackSpec: () => Promise.resolve(spec) });
-  const snapshot = await configureCluster(client, spec);
+  // A file that does not mention admins leaves the service's as they are (`admins: []` removes them).
+  const kept =
+    spec.admins === undefined && opened?.spec.admins ? { ...spec, admins: opened.spec.admins } : spec;
+  // Signed when this machine holds an admin key: a cluster with admins takes node changes only so.
+  const snapshot = await configureCluster(client, kept, await signWithLocalKey(kept, config));
   return {
     snapshot,
     ...(opened?.restart ? { restart: opened.restart } : {}),

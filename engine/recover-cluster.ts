@@ -6,12 +6,13 @@
  * exactly what wedged it.
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { fromPayloadsAtIndex } from '@temporalio/common';
+import { type Payload, fromPayloadsAtIndex } from '@temporalio/common';
 import { type ClusterSpec, ClusterSpecSchema } from '../common/cluster-spec.js';
 import { clusterWorkflowId } from '../common/names.js';
 import type { ClusterServiceInput } from '../workflows/cluster-service.js';
 import { configureClusterUpdate, heldPlacementsQuery } from '../workflows/definitions.js';
 import type { clusterService } from '../workflows/index.js';
+import { decodeHistoryPayloads } from './codec/data-converter.js';
 import type { GantryConfig } from './config.js';
 import { defaultClusterSpec } from './default-cluster.js';
 import { ClusterRecoveryError, type WorkflowTaskProblem } from './errors.js';
@@ -58,15 +59,25 @@ export async function lastServiceInput(
     throw err;
   }
   const converter = client.workflow.options.loadedDataConverter.payloadConverter;
+  // A raw history holds the payloads as the codec left them (encrypted): decode before converting.
+  const decoded = async (payloads: Payload[] | null | undefined) =>
+    decodeHistoryPayloads(client, payloads ?? []);
   let input: Partial<ClusterServiceInput> | undefined;
   for (const event of history.events ?? []) {
     const started = event.workflowExecutionStartedEventAttributes;
     if (started)
-      input = fromPayloadsAtIndex<Partial<ClusterServiceInput>>(converter, 0, started.input?.payloads);
+      input = fromPayloadsAtIndex<Partial<ClusterServiceInput>>(
+        converter,
+        0,
+        await decoded(started.input?.payloads),
+      );
     const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
     // An update is accepted only after its validator passed, and the handler then only replaces the spec.
     if (update?.name === configureClusterUpdate.name)
-      input = { ...input, spec: fromPayloadsAtIndex<ClusterSpec>(converter, 0, update.args?.payloads) };
+      input = {
+        ...input,
+        spec: fromPayloadsAtIndex<ClusterSpec>(converter, 0, await decoded(update.args?.payloads)),
+      };
   }
   return input;
 }

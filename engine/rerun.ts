@@ -7,6 +7,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defineSearchAttributeKey, fromPayloadsAtIndex } from '@temporalio/common';
 import type { TaskSpec } from '../pipeline/schema.js';
 import type { ArtifactStore } from '../activities/artifact-store.js';
+import { decodeHistoryPayloads } from './codec/data-converter.js';
 import type {
   InlineRunInput,
   ReusedTask,
@@ -83,10 +84,8 @@ export async function fetchRunInput(
   const started = history.events?.find(
     (e) => e.workflowExecutionStartedEventAttributes,
   )?.workflowExecutionStartedEventAttributes;
-  const { payloadConverter, payloadCodecs } = client.workflow.options.loadedDataConverter;
-  let payloads = started?.input?.payloads ?? [];
-  // Codecs encode in order, so they decode in reverse.
-  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  const { payloadConverter } = client.workflow.options.loadedDataConverter;
+  const payloads = await decodeHistoryPayloads(client, started?.input?.payloads ?? []);
   const input =
     payloads.length > 0 ? fromPayloadsAtIndex<RunPipelineInput>(payloadConverter, 0, payloads) : undefined;
   if (!input || (!input.spec && !input.specRef) || typeof input.runId !== 'string')

@@ -1,4 +1,5 @@
 /** Client-side operations on runs and the cluster service: start, wait, find, inspect. */
+import type { ChangeSignature } from '../common/cluster-admins.js';
 import {
   type Client,
   WorkflowFailedError,
@@ -10,6 +11,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { ClusterSpec } from '../common/cluster-spec.js';
 import { FailureType } from '../common/failure-types.js';
+import { containerPolicyOf } from '../common/container-policy.js';
 import { clusterWorkflowId, newRunId, runWorkflowId } from '../common/names.js';
 import type { PipelineSpec } from '../pipeline/schema.js';
 import {
@@ -44,11 +46,15 @@ export async function ensureClusterService(
 }
 
 /** Replaces a running service's inventory; the service's own refusal comes back as ClusterUpdateRejectedError. */
-export async function configureCluster(client: Client, spec: ClusterSpec): Promise<ClusterSnapshot> {
+export async function configureCluster(
+  client: Client,
+  spec: ClusterSpec,
+  signature?: ChangeSignature,
+): Promise<ClusterSnapshot> {
   try {
     return await client.workflow
       .getHandle(clusterWorkflowId(spec.name))
-      .executeUpdate(configureClusterUpdate, { args: [spec] });
+      .executeUpdate(configureClusterUpdate, { args: signature ? [spec, signature] : [spec] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError)
       throw new ClusterUpdateRejectedError(spec.name, err.cause?.message ?? err.message, { cause: err });
@@ -82,6 +88,8 @@ export function specFromSnapshot(snapshot: ClusterSnapshot): ClusterSpec {
       runtime: n.runtime ?? 'docker',
     })),
     ...(snapshot.nodeLostAfterSeconds ? { nodeLostAfterSeconds: snapshot.nodeLostAfterSeconds } : {}),
+    ...containerPolicyOf(snapshot),
+    ...(snapshot.admins ? { admins: [...snapshot.admins] } : {}),
   };
 }
 

@@ -5,6 +5,8 @@
  * task queue and Docker endpoint (a node declared `runtime: simulated` completes its tasks without one). Both
  * reach the same artifact store, `artifactDir` (one host today).
  */
+import type { SecretAccess } from '../activities/secrets.js';
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { createDockerRuntime } from '../activities/docker-runtime.js';
@@ -12,10 +14,15 @@ import { createFsArtifactStore } from '../activities/fs-artifact-store.js';
 import { createRunPlanActivities } from '../activities/run-plan.js';
 import { createSimulatedActivities } from '../activities/simulated-runtime.js';
 import { createStoreActivities } from '../activities/store-activities.js';
+import { withInputValidation } from '../activities/validate-input.js';
 import type { NodeSpec } from '../common/cluster-spec.js';
+import type { ContainerPolicy } from '../common/container-policy.js';
 import { nodeTaskQueue } from '../common/names.js';
 import { createReconcileActivities } from './reconcile-activities.js';
 import { createTriggerActivities } from './trigger-activities.js';
+
+/** Shown as the node of failures raised on the control worker. */
+const CONTROL_NODE = 'control';
 
 export interface ControlWorkerOptions {
   readonly connection: NativeConnection;
@@ -24,6 +31,8 @@ export interface ControlWorkerOptions {
   readonly bundlePath: string;
   /** Root of the artifact store (GantryConfig.artifactDir). */
   readonly artifactDir: string;
+  /** The stack's codec (engine/codec/data-converter.ts `loadDataConverter`): histories stay encrypted. */
+  readonly dataConverter: DataConverter;
 }
 
 export async function createControlWorker(options: ControlWorkerOptions): Promise<Worker> {
@@ -32,13 +41,18 @@ export async function createControlWorker(options: ControlWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter: options.dataConverter,
     workflowBundle: { codePath: options.bundlePath },
-    activities: {
-      ...createStoreActivities(store),
-      ...createRunPlanActivities(store),
-      ...createTriggerActivities({ store }),
-      ...createReconcileActivities(),
-    },
+    // Every activity checks its input before acting (activities/input-schemas.ts).
+    activities: withInputValidation(
+      {
+        ...createStoreActivities(store),
+        ...createRunPlanActivities(store),
+        ...createTriggerActivities({ store }),
+        ...createReconcileActivities(),
+      },
+      CONTROL_NODE,
+    ),
   });
 }
 
@@ -53,7 +67,13 @@ export interface NodeWorkerOptions {
   readonly hostMountAllowlist: readonly string[];
   /** Host paths tasks may bind writable; none when left out. */
   readonly hostMountWritableAllowlist?: readonly string[];
+  /** What pipelines may read as secrets on this worker (secretAccessOf the config); nothing when left out. */
+  readonly secretAccess?: SecretAccess;
   readonly logLimitBytes?: number;
+  /** The cluster's container policy (containerPolicyOf its spec): the worker enforces it on every task. */
+  readonly policy?: ContainerPolicy;
+  /** The stack's codec (engine/codec/data-converter.ts `loadDataConverter`): histories stay encrypted. */
+  readonly dataConverter: DataConverter;
 }
 
 /** The node's activities: Docker's, or a simulated node's only when its spec says `runtime: simulated`. */
@@ -72,6 +92,8 @@ function nodeActivities(options: NodeWorkerOptions) {
           ? {}
           : { hostMountWritableAllowlist: options.hostMountWritableAllowlist }),
         ...(options.logLimitBytes === undefined ? {} : { logLimitBytes: options.logLimitBytes }),
+        ...(options.secretAccess === undefined ? {} : { secretAccess: options.secretAccess }),
+        ...(options.policy === undefined ? {} : { policy: options.policy }),
       });
     case 'simulated':
       return createSimulatedActivities({ nodeId: node.id, logDir: options.logDir });
@@ -87,7 +109,8 @@ export async function createNodeWorker(options: NodeWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: nodeTaskQueue(options.clusterName, options.node.id),
-    activities: nodeActivities(options),
+    dataConverter: options.dataConverter,
+    activities: withInputValidation(nodeActivities(options), options.node.id),
     // Containers are bounded by the cluster service's reservations, not by the worker's slots.
     maxConcurrentActivityTaskExecutions: 200,
     // Heartbeats carry cancellation back to the activity; keep the round trip short so a cancel kills fast.

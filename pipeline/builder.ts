@@ -24,7 +24,7 @@
 import { PipelineValidationError, type ValidationIssue } from './errors.js';
 import { parsePipeline, type ParseOptions } from './parse.js';
 import { showValue } from './show-value.js';
-import type { DEFAULTABLE_FIELDS, PipelineInput, PipelineSpec, TaskInput } from './schema.js';
+import type { DEFAULTABLE_FIELDS, PipelineInput, PipelineSpec, SecretSource, TaskInput } from './schema.js';
 import { formatRef, type TemplateRef } from './templates.js';
 
 declare const NEEDS: unique symbol;
@@ -32,7 +32,7 @@ declare const SCOPE: unique symbol;
 
 /** The pseudo-id a reference to the foreach item or index needs in scope; no task id can look like it. */
 export type ForeachScope = '#foreach';
-type RefKind = 'param' | 'output' | 'artifact' | 'item' | 'index' | 'run' | 'template';
+type RefKind = 'param' | 'output' | 'artifact' | 'item' | 'index' | 'run' | 'template' | 'secret';
 
 /** A reference (or a template made of references); `Needs` are the ids that must be in the user's scope. */
 export interface Ref<Needs extends string = string, Kind extends RefKind = RefKind> {
@@ -42,7 +42,7 @@ export interface Ref<Needs extends string = string, Kind extends RefKind = RefKi
   readonly [NEEDS]?: Needs;
 }
 /** A value of a templated field: literal text, or references whose tasks are all within `Scope`. */
-export type Templated<Scope extends string> = string | Ref<Scope, Exclude<RefKind, 'artifact'>>;
+export type Templated<Scope extends string> = string | Ref<Scope, Exclude<RefKind, 'artifact' | 'secret'>>;
 
 export type TaskOutputs<Id extends string, Ps extends string, As extends string> = {
   readonly [K in Ps]: Ref<Id, 'output'>;
@@ -104,7 +104,8 @@ type TaskFields<D, A extends string, Ps extends string, As extends string, F, Ch
   readonly dependsOn?: D;
   readonly command?: readonly Templated<A>[];
   readonly args?: readonly Templated<A>[];
-  readonly env?: Readonly<Record<string, Templated<A>>>;
+  /** The only place a secret may go (`p.secrets.NAME`): the worker fills it in. */
+  readonly env?: Readonly<Record<string, Templated<A> | Ref<never, 'secret'>>>;
   /** `parameters` are read from /gantry/outputs/NAME unless a path is given; `artifacts` need a path. */
   readonly outputs?: {
     readonly parameters?: readonly Declared<Ps>[];
@@ -119,8 +120,10 @@ type TaskFields<D, A extends string, Ps extends string, As extends string, F, Ch
   readonly params?: [Child] extends [never] ? never : { readonly [K in ParamsOf<Child>]?: Templated<A> };
 };
 
-export interface PipelineOptions<P extends string> {
+export interface PipelineOptions<P extends string, S extends string = never> {
   readonly description?: string;
+  /** Secrets read on the worker (`{ env: VAR }` or `{ file: PATH }`); `p.secrets.NAME` refers to one in env. */
+  readonly secrets?: Readonly<Record<S, SecretSource>>;
   /** Declared params and their default values; `p.params.NAME` refers to one. */
   readonly params?: Readonly<Record<P, string>>;
   /** Values for every task that does not set the field (Airflow's default_args). */
@@ -175,19 +178,28 @@ export interface PipelineBuilder<Ids extends string = never, P extends string = 
 /** Resolves to `never` (a type error at the call site) when the id is already defined. */
 type NewId<Id extends string, Ids extends string> = [Id] extends [Ids] ? never : Id;
 
-export function definePipeline<const P extends string = never>(
+/** `p.secrets.NAME` of a pipeline that declares secrets. */
+export interface SecretRefs<S extends string> {
+  readonly secrets: { readonly [K in S]: Ref<never, 'secret'> };
+}
+
+export function definePipeline<const P extends string = never, const S extends string = never>(
   name: string,
-  options: PipelineOptions<P> = {},
-): PipelineBuilder<never, P> {
+  options: PipelineOptions<P, S> = {},
+): PipelineBuilder<never, P> & SecretRefs<S> {
   const tasks: TaskInput[] = [];
   let description = options.description;
   const params = Object.fromEntries(
     Object.keys(options.params ?? {}).map((key) => [key, ref({ kind: 'param', name: key })]),
   ) as PipelineBuilder<never, P>['params'];
+  const secrets = Object.fromEntries(
+    Object.keys(options.secrets ?? {}).map((key) => [key, ref({ kind: 'secret', name: key })]),
+  ) as SecretRefs<S>['secrets'];
 
-  const builder: PipelineBuilder<string, P> = {
+  const builder: PipelineBuilder<string, P> & SecretRefs<S> = {
     name,
     params,
+    secrets,
     item: ref({ kind: 'item' }),
     index: ref({ kind: 'index' }),
     runId: ref({ kind: 'runId' }),
@@ -226,6 +238,7 @@ export function definePipeline<const P extends string = never>(
       name,
       ...(description === undefined ? {} : { description }),
       ...(options.params === undefined ? {} : { params: { ...options.params } }),
+      ...(options.secrets === undefined ? {} : { secrets: { ...options.secrets } }),
       ...(options.defaults === undefined ? {} : { defaults: { ...options.defaults } }),
       ...(options.schedule === undefined ? {} : { schedule: { ...options.schedule } }),
       tasks: tasks.map((task) => ({ ...task })),
@@ -337,6 +350,7 @@ function ref<Needs extends string, Kind extends RefKind>(target: TemplateRef): R
     scheduledTime: 'run',
     triggerRunId: 'run',
     triggerOutput: 'run',
+    secret: 'secret',
   };
   return { kind: kinds[target.kind] as Kind, text: formatRef(target) };
 }

@@ -20,6 +20,7 @@ interface RefContext {
   readonly hasForeach: boolean;
   readonly isForeachField: boolean;
   readonly isArtifactField: boolean;
+  readonly isEnvField: boolean;
   /** The literal foreach items, when foreach is a JSON array, to check `item.KEY` against. */
   readonly items: readonly unknown[] | undefined;
 }
@@ -43,6 +44,7 @@ export function checkTemplates(tasks: readonly TaskView[], scope: PipelineScope)
         hasForeach: typeof foreach === 'string',
         isForeachField: field.path[0] === 'foreach',
         isArtifactField: field.path[0] === 'inputs',
+        isEnvField: field.path[0] === 'env',
         items,
       };
       for (const message of checkField(field.text, context)) {
@@ -98,6 +100,12 @@ function refProblem(ref: TemplateRef, context: RefContext): string | undefined {
     case 'runId':
     case 'scheduledTime':
       return undefined;
+    case 'secret':
+      // Anywhere else the value would be part of the command line (ps, docker inspect, the history).
+      if (!context.isEnvField) return `secrets can be used only in env values`;
+      return scope.secrets.has(ref.name)
+        ? undefined
+        : `unknown secret "${ref.name}" (declare it under secrets: { ${ref.name}: { env: VAR } or { file: PATH } })`;
     case 'triggerRunId':
     case 'triggerOutput':
       // Which tasks and outputs the upstream pipeline has is known only when its run ends.

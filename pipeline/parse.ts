@@ -6,11 +6,14 @@
  * same rules, reported under `tasks[i].pipelineSpec`.
  */
 import { applyDefaults } from './apply-defaults.js';
+import type { ContainerPolicy } from '../common/container-policy.js';
 import { checkArgv } from './check-argv.js';
 import { findTooDeep } from './check-depth.js';
 import { checkResources, type NodeCapacity } from './check-resources.js';
+import { checkImages } from './check-images.js';
 import { checkRetry } from './check-retry.js';
 import { checkSchedule } from './check-schedule.js';
+import { checkSecurity } from './check-security.js';
 import { checkSubPipelines } from './check-sub-pipelines.js';
 import { checkTaskGraph } from './check-task-graph.js';
 import { checkTaskKinds } from './check-task-kinds.js';
@@ -31,6 +34,8 @@ export interface ParseOptions {
   readonly nodes?: readonly NodeCapacity[];
   /** Where the definition came from (a file name), carried by the error for `gantry validate`. */
   readonly source?: string;
+  /** The cluster's container policy (images, runtime classes, security defaults); absent = no cluster. */
+  readonly policy?: ContainerPolicy;
 }
 
 /** Validates a pipeline definition and fills in defaults; throws PipelineValidationError listing every problem. */
@@ -44,7 +49,7 @@ export function parsePipeline(input: unknown, options: ParseOptions = {}): Pipel
   const merged = applyDefaults(input);
   const schema = PipelineSchema.superRefine(
     (pipeline, ctx) => {
-      for (const issue of checkPipeline(pipeline, options.nodes)) {
+      for (const issue of checkPipeline(pipeline, options.nodes, options.policy)) {
         ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message, input: undefined });
       }
     },
@@ -85,20 +90,29 @@ function checkShape(input: unknown): ValidationIssue | undefined {
   return undefined;
 }
 
-function checkPipeline(pipeline: unknown, nodes: readonly NodeCapacity[] | undefined): RuleIssue[] {
+function checkPipeline(
+  pipeline: unknown,
+  nodes: readonly NodeCapacity[] | undefined,
+  policy?: ContainerPolicy,
+): RuleIssue[] {
   const tasks = viewTasks(pipeline);
   const scope = buildScope(pipeline, tasks);
   const children = tasks.flatMap((task) => {
     const child = task.fields['pipelineSpec'];
     if (!isRecord(child)) return [];
     const prefix = ['tasks', task.index, 'pipelineSpec'];
-    return checkPipeline(child, nodes).map((issue) => ({ ...issue, path: [...prefix, ...issue.path] }));
+    return checkPipeline(child, nodes, policy).map((issue) => ({
+      ...issue,
+      path: [...prefix, ...issue.path],
+    }));
   });
   return [
     ...checkTaskGraph(tasks),
     ...checkArgv(tasks),
     ...checkTaskKinds(tasks),
     ...checkResources(tasks, nodes),
+    ...checkImages(tasks, policy?.images),
+    ...checkSecurity(tasks, policy),
     ...checkRetry(tasks),
     ...checkSchedule(pipeline),
     ...checkTemplates(tasks, scope),

@@ -3,6 +3,7 @@
  * Field names are a public contract; add fields, never rename them.
  */
 import { z } from 'zod';
+import { RuntimeClassSchema } from '../common/container-policy.js';
 import {
   MAX_ARG_BYTES,
   MAX_CPU,
@@ -114,6 +115,21 @@ const nameSchema = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be 1-63 letters, digits or "_", not starting with a digit');
 const containerPathSchema = z.string().startsWith('/').max(MAX_PATH_BYTES);
 
+/**
+ * Where a secret's value comes from, on the worker that runs the task (issue #12): one of its environment
+ * variables (allowed by GANTRY_SECRET_ENV) or a file under its secret directories (GANTRY_SECRET_DIRS,
+ * default $GANTRY_HOME/secrets; a relative path is taken under the first). Only the reference travels
+ * through Temporal: the value is read at container creation and never enters a history.
+ */
+export const SecretSourceSchema = z.union([
+  z
+    .object({
+      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name'),
+    })
+    .strict(),
+  z.object({ file: z.string().min(1).max(MAX_PATH_BYTES) }).strict(),
+]);
+
 /** The default file an output parameter is read from: `/gantry/outputs/NAME`. */
 export const OUTPUTS_DIR = '/gantry/outputs';
 /** An output parameter's value is at most this many bytes of UTF-8. */
@@ -190,6 +206,16 @@ export const TaskSchema = z
       .default({}),
     workingDir: z.string().startsWith('/').max(MAX_PATH_BYTES).optional(),
     user: z.string().min(1).max(256).optional(),
+    /**
+     * Run as a non-root uid: the image's user when it is a numeric non-zero uid, else 65534:65534; a `user`
+     * of uid 0 (or a name) is refused. Absent = the cluster's `security.runAsNonRoot` (no default here, so
+     * the canonical form and cache key of a task that does not set it stay as they were).
+     */
+    runAsNonRoot: z.boolean().optional(),
+    /** A read-only `/`, with a writable tmpfs at /tmp; the workspace and /gantry/outputs stay writable. */
+    readOnlyRootFilesystem: z.boolean().optional(),
+    /** The OCI runtime (Docker's HostConfig.Runtime), e.g. `runsc`; it must be in the cluster's runtimeClasses. */
+    runtimeClass: RuntimeClassSchema.optional(),
     resources: ResourcesSchema.default({ cpu: 0.5, memoryMiB: 256 }),
     dependsOn: z.array(z.string()).max(MAX_TASKS).default([]),
     retry: RetrySchema.default({
@@ -246,6 +272,9 @@ export const DEFAULTABLE_FIELDS = [
   'env',
   'workingDir',
   'user',
+  'runAsNonRoot',
+  'readOnlyRootFilesystem',
+  'runtimeClass',
   'resources',
   'retry',
   'timeoutSeconds',
@@ -303,6 +332,8 @@ export const PipelineSchema = z
     triggers: z.array(PipelineTriggerSchema).optional(),
     /** Pipeline parameters: string values, overridden per run (`gantry run FILE --param k=v`). */
     params: z.record(nameSchema, argSchema).default({}),
+    /** Secrets, referenced as `{{ secrets.NAME }}` in `env` values only; resolved on the worker. */
+    secrets: z.record(nameSchema, SecretSourceSchema).optional(),
     /** Values for every task that does not set the field (Airflow's default_args); merged before parsing. */
     defaults: z.record(z.string(), z.unknown()).optional(),
     get tasks() {
@@ -326,4 +357,5 @@ export type PullPolicy = (typeof PULL_POLICIES)[number];
 export type ScheduleOverlap = (typeof SCHEDULE_OVERLAPS)[number];
 export type PipelineSchedule = z.output<typeof PipelineScheduleSchema>;
 export type PipelineTrigger = z.output<typeof PipelineTriggerSchema>;
+export type SecretSource = z.output<typeof SecretSourceSchema>;
 export type TriggerStatus = (typeof TRIGGER_STATUSES)[number];

@@ -19,6 +19,8 @@ export interface PipelineScope {
   readonly upstreamOf: (id: string) => ReadonlySet<string>;
   /** The pipeline declares `triggers`, so its runs have an upstream run (`{{ trigger.* }}`). */
   readonly hasTriggers: boolean;
+  /** The names the pipeline declares under `secrets`. */
+  readonly secrets: ReadonlySet<string>;
 }
 
 export function buildScope(pipeline: unknown, tasks: readonly TaskView[]): PipelineScope {
@@ -41,7 +43,8 @@ export function buildScope(pipeline: unknown, tasks: readonly TaskView[]): Pipel
   };
   const triggers = isRecord(pipeline) ? pipeline['triggers'] : undefined;
   const hasTriggers = Array.isArray(triggers) && triggers.length > 0;
-  return { params: new Set(params), tasks: declared, upstreamOf, hasTriggers };
+  const secrets = isRecord(pipeline) && isRecord(pipeline['secrets']) ? Object.keys(pipeline['secrets']) : [];
+  return { params: new Set(params), tasks: declared, upstreamOf, hasTriggers, secrets: new Set(secrets) };
 }
 
 /** What is wrong with task `from` using the outputs of task `taskId`, or undefined when it may. */

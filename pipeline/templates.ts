@@ -2,7 +2,8 @@
  * Templates in task fields: `{{ params.NAME }}`, `{{ tasks.ID.outputs.NAME }}`,
  * `{{ tasks.ID.outputs.artifacts.NAME }}`, `{{ item }}`, `{{ item.KEY }}`, `{{ index }}`, `{{ run.id }}` and
  * `{{ run.scheduledTime }}`, and in a pipeline with `triggers`, `{{ trigger.runId }}` and
- * `{{ trigger.outputs.TASK.NAME }}` (the upstream run that started this one). Parsing is one left-to-right
+ * `{{ trigger.outputs.TASK.NAME }}` (the upstream run that started this one), and in env values
+ * `{{ secrets.NAME }}`. Parsing is one left-to-right
  * scan, O(length); rendering is pure and deterministic, so the run workflow can call it inside the Temporal
  * sandbox (no Node APIs here).
  */
@@ -21,7 +22,9 @@ export type TemplateRef =
   /** The upstream run's id, in a run a pipeline trigger started. */
   | { readonly kind: 'triggerRunId' }
   /** An output of a task of the upstream run, in a run a pipeline trigger started. */
-  | { readonly kind: 'triggerOutput'; readonly taskId: string; readonly name: string };
+  | { readonly kind: 'triggerOutput'; readonly taskId: string; readonly name: string }
+  /** A pipeline secret: only in env values, left for the worker to fill in (never rendered in a workflow). */
+  | { readonly kind: 'secret'; readonly name: string };
 
 export type TemplatePart =
   | { readonly kind: 'literal'; readonly text: string }
@@ -44,7 +47,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TASK_ID = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/;
 const ITEM_KEY = /^[A-Za-z0-9_-]+$/;
 const EXPECTED =
-  'params.NAME, tasks.ID.outputs.NAME, tasks.ID.outputs.artifacts.NAME, item, item.KEY, index, run.id, run.scheduledTime, trigger.runId or trigger.outputs.TASK.NAME';
+  'params.NAME, tasks.ID.outputs.NAME, tasks.ID.outputs.artifacts.NAME, item, item.KEY, index, run.id, run.scheduledTime, trigger.runId, trigger.outputs.TASK.NAME or secrets.NAME';
 
 /** True when the text contains a template at all (well-formed or not). */
 export function hasTemplate(text: string): boolean {
@@ -83,6 +86,10 @@ function parseRef(body: string): TemplateRef | string {
       return rest.length === 1 && NAME.test(rest[0] ?? '')
         ? { kind: 'param', name: rest[0] ?? '' }
         : 'expected params.NAME';
+    case 'secrets':
+      return rest.length === 1 && NAME.test(rest[0] ?? '')
+        ? { kind: 'secret', name: rest[0] ?? '' }
+        : 'expected secrets.NAME';
     case 'tasks': {
       const [taskId = '', outputs, ...names] = rest;
       const isArtifact = names.length === 2 && names[0] === 'artifacts';
@@ -204,6 +211,8 @@ function refBody(ref: TemplateRef): string {
       return 'trigger.runId';
     case 'triggerOutput':
       return `trigger.outputs.${ref.taskId}.${ref.name}`;
+    case 'secret':
+      return `secrets.${ref.name}`;
     default: {
       const unreachable: never = ref;
       throw new Error(`unknown template reference ${JSON.stringify(unreachable)}`);
@@ -211,7 +220,8 @@ function refBody(ref: TemplateRef): string {
   }
 }
 
-function partsOf(text: string): readonly TemplatePart[] {
+/** The literal text and references of a template, in order; throws TemplateSyntaxError when malformed. */
+export function partsOf(text: string): readonly TemplatePart[] {
   const parsed = parseTemplate(text);
   if (parsed.kind === 'invalid') throw new TemplateSyntaxError(text, parsed.message);
   return parsed.parts;

@@ -50,6 +50,9 @@ is_root || die "no Docker engine answers at $host and starting dockerd needs roo
 # --live-restore: containers keep running while dockerd restarts, so a task outlives an engine restart and
 # its attempt adopts it afterwards (a platform retry), instead of being killed and counted as the user's.
 args=(--live-restore)
+ensure_sandbox_runtimes
+mapfile -t security_args < <(dockerd_security_args)
+args+=("${security_args[@]}")
 [[ "$host" != "unix://$DEFAULT_DOCKER_SOCK" ]] && args+=(-H "$host")
 if [[ "${GANTRY_DRY_RUN:-0}" == 1 ]]; then
   log "dry run: would start: dockerd ${args[*]} (log $GANTRY_LOG/dockerd.log)"

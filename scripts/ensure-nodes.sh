@@ -27,6 +27,7 @@ while (($#)); do
 done
 is_root || die "starting node engines needs root (dockerd and its bridge)"
 have dockerd || die "dockerd is missing: run scripts/ensure-docker.sh first"
+ensure_sandbox_runtimes
 NODE_START_TIMEOUT=60
 
 node_sock() { echo "$GANTRY_RUN/node-$1/docker.sock"; }
@@ -51,10 +52,12 @@ start_node() {
   # A socket or pid file left by an engine that died would make dockerd refuse to start.
   rm -f "$sock" "$GANTRY_RUN/node-$i/docker.pid"
   log "node $i: starting dockerd (socket $sock)"
+  local security_args=()
+  mapfile -t security_args < <(dockerd_security_args)
   pid="$(start_background "dockerd-node-$i" "$GANTRY_LOG/dockerd-node-$i.log" dockerd \
     --host "unix://$sock" --data-root "$data" --exec-root "$exec" \
     --pidfile "$GANTRY_RUN/node-$i/docker.pid" --bridge "gantry-n$i" \
-    --iptables=false --ip-masq=false --live-restore)"
+    --iptables=false --ip-masq=false --live-restore "${security_args[@]}")"
   record_started dockerd-node "$pid" "$i"
   start=$(date +%s)
   until node_answers "$i"; do

@@ -213,3 +213,44 @@ npm_ci_if_needed() {
     fi
   )
 }
+
+# ---- runtime classes and user namespaces of the engines Gantry starts -------------------------------------
+# Tasks may ask for an OCI runtime by `runtimeClass` (cluster `runtimeClasses` lists the allowed ones).
+# Debian bookworm packages gVisor (runsc) and crun; GANTRY_SANDBOX_RUNTIMES=0 skips installing them.
+SANDBOX_RUNTIME_PACKAGES=(runsc crun)
+
+# ensure_sandbox_runtimes: installs the missing ones where it can (root, Debian); never fatal.
+ensure_sandbox_runtimes() {
+  [[ "${GANTRY_SANDBOX_RUNTIMES:-1}" == 0 ]] && return 0
+  local missing=() pkg
+  for pkg in "${SANDBOX_RUNTIME_PACKAGES[@]}"; do have "$pkg" || missing+=("$pkg"); done
+  ((${#missing[@]} == 0)) && return 0
+  if ! is_root || [[ ! -r /etc/debian_version ]] || [[ "${GANTRY_DRY_RUN:-0}" == 1 ]]; then
+    log "runtimes: ${missing[*]} not installed (runtimeClass tasks asking for them will fail); install them with apt"
+    return 0
+  fi
+  (apt_install "${missing[@]}") || log "runtimes: installing ${missing[*]} failed; see $GANTRY_LOG/apt.log"
+}
+
+# dockerd_security_args: dockerd flags for what is installed. runsc goes through a wrapper, because
+# `--add-runtime` takes no arguments: gVisor's own network stack refuses to start in this kind of VM
+# ("cannot run with network enabled in root network namespace"), so it uses the container's network
+# namespace through the host kernel (--network=host: still the container's own namespace and bridge). crun
+# 1.8 refuses a hybrid cgroup v1/v2 host ("cgroups in hybrid mode not supported"), so it is registered only
+# where cgroup v2's unified hierarchy holds no controllers. GANTRY_DOCKER_USERNS_REMAP (e.g. `default`) is
+# passed as --userns-remap: root in a container is then an unprivileged uid on the host.
+dockerd_security_args() {
+  local wrapper="$GANTRY_HOME/bin/runsc"
+  if [[ -x /usr/bin/runsc ]]; then
+    mkdir -p "$(dirname "$wrapper")"
+    printf '#!/bin/sh\nexec /usr/bin/runsc --network=host "$@"\n' >"$wrapper"
+    chmod 755 "$wrapper"
+    printf '%s\n' --add-runtime "runsc=$wrapper"
+  fi
+  if [[ -x /usr/bin/crun ]] && [[ -z "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]]; then
+    printf '%s\n' --add-runtime crun=/usr/bin/crun
+  fi
+  if [[ -n "${GANTRY_DOCKER_USERNS_REMAP:-}" ]]; then
+    printf '%s\n' --userns-remap "$GANTRY_DOCKER_USERNS_REMAP"
+  fi
+}

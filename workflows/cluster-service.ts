@@ -34,6 +34,7 @@
  * service has not told them that other runs' work waits for room (`placementContention`, sent when that
  * starts; its end rides on the run's next decisions), so a run cannot keep its room from others.
  */
+import { type ChangeSignature, checkAdminSignature } from '../common/cluster-admins.js';
 import {
   allHandlersFinished,
   condition,
@@ -574,7 +575,13 @@ export async function clusterService(input: ClusterServiceInput): Promise<void> 
       armWindowTimer();
       return snapshot();
     },
-    { validator: (next: ClusterSpec) => checkReconfiguration(next, spec, allocations.values()) },
+    {
+      validator: (next: ClusterSpec, signature?: ChangeSignature) => {
+        checkReconfiguration(next, spec, allocations.values());
+        // Validators do not run on replay, so this check needs no patch.
+        checkAdminSignature(next, spec, signature, Date.now());
+      },
+    },
   );
   setHandler(clusterSnapshotQuery, snapshot);
 

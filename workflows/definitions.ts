@@ -2,8 +2,10 @@
  * Every signal, query and update of Gantry's workflows, with their payload types. Names are wire names in
  * workflow histories: add new ones, never rename.
  */
+import type { ChangeSignature, ClusterAdmin } from '../common/cluster-admins.js';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterSpec, DockerEndpoint, NodeRuntime } from '../common/cluster-spec.js';
+import type { ImagePolicy, SecurityDefaults } from '../common/container-policy.js';
 import type { Constraint, PipelineSpec, PipelineTrigger, Tier } from '../pipeline/schema.js';
 import type { ArtifactRef, ValueRef } from '../common/data-refs.js';
 import type { RunPlan } from '../common/run-plan.js';
@@ -77,6 +79,15 @@ export interface ClusterSnapshot {
   /** Autoscaling advice of the last iteration, when the cluster declares node groups. */
   readonly scaling?: ScalingAdvice; /** The cluster's own `nodeLostAfterSeconds`, when it sets one: node workers pace their heartbeats by it. */
   readonly nodeLostAfterSeconds?: number;
+  /**
+   * The cluster's container policy, when its spec sets one: clients validate pipelines against it and node
+   * workers enforce it. A query answer only: no command changes, nothing to patch.
+   */
+  readonly images?: ImagePolicy;
+  readonly security?: SecurityDefaults;
+  readonly runtimeClasses?: readonly string[];
+  /** Who may repoint nodes (common/cluster-admins.ts): kept by clients that re-apply the snapshot as a spec. */
+  readonly admins?: readonly ClusterAdmin[];
 }
 
 export const requestPlacementSignal = defineSignal<[PlacementRequest]>('requestPlacement');
@@ -129,7 +140,10 @@ export interface NodeHeartbeat {
   readonly leaving?: boolean;
 }
 
-export const configureClusterUpdate = defineUpdate<ClusterSnapshot, [ClusterSpec]>('configureCluster');
+/** The new spec, and an admin's signature where the cluster has admins and the change needs one. */
+export const configureClusterUpdate = defineUpdate<ClusterSnapshot, [ClusterSpec, ChangeSignature?]>(
+  'configureCluster',
+);
 export const clusterSnapshotQuery = defineQuery<ClusterSnapshot>('clusterSnapshot');
 
 // ---- pipeline run ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import {
 import type { ForeachItemResult } from '../activities/types.js';
 import type { StoreActivities } from '../activities/store-activities.js';
 import type { ArtifactRef } from '../common/data-refs.js';
-import type { TaskSpec } from '../pipeline/schema.js';
+import type { SecretSource, TaskSpec } from '../pipeline/schema.js';
 import { itemTaskId } from '../scheduler/dag/foreach-slices.js';
 import type { TaskState } from './definitions.js';
 import { openClusterLink } from './run/cluster-link.js';
@@ -46,6 +46,8 @@ export interface ForeachSliceInput {
   readonly isCacheDisabled: boolean;
   /** In a run a pipeline trigger started: the upstream run's id and the outputs the templates name. */
   readonly trigger?: RenderScope['trigger'];
+  /** The pipeline's secret declarations (never values). */
+  readonly secrets?: Readonly<Record<string, SecretSource>>;
 }
 
 export interface ForeachSliceResult {
@@ -129,7 +131,12 @@ export async function runForeachSlice(input: ForeachSliceInput): Promise<Foreach
                 task,
                 scope,
                 loader,
-                { runId, pipeline: input.pipeline, isCacheDisabled: input.isCacheDisabled },
+                {
+                  runId,
+                  pipeline: input.pipeline,
+                  isCacheDisabled: input.isCacheDisabled,
+                  ...(input.secrets ? { secrets: input.secrets } : {}),
+                },
                 placement,
               ),
           },

@@ -12,6 +12,7 @@ import { ClusterSpecSchema } from '../../common/cluster-spec.js';
 import { clusterWorkflowId } from '../../common/names.js';
 import { ensureWorkflowBundle } from '../../engine/bundle.js';
 import { type GantryConfig, loadConfig } from '../../engine/config.js';
+import { loadDataConverter } from '../../engine/codec/data-converter.js';
 import { connectClient, connectWorker } from '../../engine/connection.js';
 import { localDockerEndpoint } from '../../engine/default-cluster.js';
 import { ensureClusterService, startRun, waitForRun } from '../../engine/runs.js';
@@ -61,6 +62,7 @@ export async function startGantryBench(concurrency: number, sizing: LayeredDag):
   const bundlePath = await ensureWorkflowBundle(path.join(config.home, 'bundles'));
   const client: Client = await connectClient(config);
   const connection: NativeConnection = await connectWorker(config);
+  const dataConverter = await loadDataConverter(config.codecKeys);
   const workers: Worker[] = [
     await createControlWorker({
       connection,
@@ -68,6 +70,7 @@ export async function startGantryBench(concurrency: number, sizing: LayeredDag):
       taskQueue: config.controlTaskQueue,
       bundlePath,
       artifactDir: config.artifactDir,
+      dataConverter,
     }),
     await createNodeWorker({
       connection,
@@ -77,6 +80,7 @@ export async function startGantryBench(concurrency: number, sizing: LayeredDag):
       logDir: config.logDir,
       artifactDir: config.artifactDir,
       hostMountAllowlist: [],
+      dataConverter,
     }),
   ];
   const running = workers.map((w) => w.run());

@@ -9,6 +9,7 @@ import { configStore } from '../../engine/stored-spec.js';
 import { fetchRunInput, scheduledTimeOf, selectReuse, upstreamOf } from '../../engine/rerun.js';
 import { findRun, startRun, waitForRun } from '../../engine/runs.js';
 import { parsePipeline } from '../../pipeline/parse.js';
+import { clusterParseOptions } from '../cluster-parse-options.js';
 import { RunStillOpenError, UnknownTaskError } from '../errors.js';
 import { type SessionOptions, startAndReport } from '../run-session.js';
 import { connectOrBringUp } from '../stack.js';
@@ -57,7 +58,7 @@ export async function rerunCommand(
         client,
         config,
         // The same checks as `gantry run`'s second pass: the cluster may have changed since RUN.
-        parsePipeline(spec, { nodes: cluster.nodes, source: `run ${finalState.runId}` }),
+        parsePipeline(spec, { ...clusterParseOptions(cluster), source: `run ${finalState.runId}` }),
         {
           reuse,
           origin: {

@@ -5,6 +5,7 @@ import { applyParamOverrides } from '../../pipeline/apply-params.js';
 import type { PipelineSpec } from '../../pipeline/schema.js';
 import { firstTriggerReference } from '../../pipeline/trigger-refs.js';
 import { NeedsUpstreamRunError } from '../errors.js';
+import { clusterParseOptions } from '../cluster-parse-options.js';
 import { loadPipelineFile } from '../load-pipeline.js';
 import { localImagesOf } from '../local-images.js';
 import { type SessionOptions, startAndReport } from '../run-session.js';
@@ -27,7 +28,7 @@ export async function runCommand(file: string, options: RunOptions, config: Gant
   try {
     return await startAndReport(client, config, options, async (cluster) => {
       // Second pass with the cluster's nodes: a task no node can hold is bad input too, and nothing starts.
-      const spec = applyParamOverrides(await loadPipelineFile(file, { nodes: cluster.nodes }), params);
+      const spec = applyParamOverrides(await loadPipelineFile(file, clusterParseOptions(cluster)), params);
       return startRun(client, config, spec, options.isCacheDisabled ? { isCacheDisabled: true } : {});
     });
   } finally {

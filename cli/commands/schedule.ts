@@ -35,6 +35,7 @@ import { firstTriggerReference } from '../../pipeline/trigger-refs.js';
 import { NeedsUpstreamRunError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatScheduleList, formatScheduleView, formatWhen } from '../format-schedule.js';
+import { clusterParseOptions } from '../cluster-parse-options.js';
 import { loadPipelineFile } from '../load-pipeline.js';
 import { localImagesOf } from '../local-images.js';
 import { collectParam } from '../param-flag.js';
@@ -77,7 +78,7 @@ export async function scheduleCreateCommand(
   try {
     const cluster = await ensureServedCluster(client, config, 'scheduled runs');
     // Second pass with the cluster's nodes: a task no node can hold is bad input too, and nothing is created.
-    const spec = applyParamOverrides(await loadPipelineFile(file, { nodes: cluster.nodes }), params);
+    const spec = applyParamOverrides(await loadPipelineFile(file, clusterParseOptions(cluster)), params);
     await createSchedule(client, config, {
       id: options.id,
       spec,
@@ -104,7 +105,7 @@ export async function scheduleUpdateCommand(id: string, file: string, config: Ga
     const memo = await readGantrySchedule(client, id);
     applyParamOverrides(draft, memo.params);
     const cluster = await ensureServedCluster(client, config, 'scheduled runs');
-    const spec = applyParamOverrides(await loadPipelineFile(file, { nodes: cluster.nodes }), memo.params);
+    const spec = applyParamOverrides(await loadPipelineFile(file, clusterParseOptions(cluster)), memo.params);
     await updateSchedulePipeline(client, id, spec);
     process.stdout.write(`updated schedule ${id}: its next firing runs this version of ${spec.name}\n`);
     const current = formatWhen(timingFields(memo.timing));

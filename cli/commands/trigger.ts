@@ -15,6 +15,7 @@ import type { PipelineTrigger } from '../../pipeline/schema.js';
 import type { TriggerView } from '../../workflows/definitions.js';
 import { GantryCliError, InvalidFlagError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { clusterParseOptions } from '../cluster-parse-options.js';
 import { loadPipelineFile } from '../load-pipeline.js';
 import { localImagesOf } from '../local-images.js';
 import { collectParam } from '../param-flag.js';
@@ -57,7 +58,7 @@ export async function triggerCreateCommand(
   try {
     const cluster = await ensureServedCluster(client, config, 'triggered runs');
     // Second pass with the cluster's nodes: a task no node can hold is bad input too, and nothing is registered.
-    const spec = applyParamOverrides(await loadPipelineFile(file, { nodes: cluster.nodes }), params);
+    const spec = applyParamOverrides(await loadPipelineFile(file, clusterParseOptions(cluster)), params);
     const view = await registerTrigger(client, config, newRegistration(spec, id, config, new Date()));
     process.stdout.write(
       `created trigger ${view.id}: pipeline ${view.pipeline} starts after every run of ${describeAfter(view.after)}\n`,

@@ -2,12 +2,15 @@
  * `gantry worker`: a long-running worker process. By default it serves the control queue (workflows) and
  * every node of the cluster; `--node` and `--control` narrow it to what one host should run.
  */
+import { withLocalAdmin } from '../../engine/admin-key.js';
 import type { Worker } from '@temporalio/worker';
 import path from 'node:path';
 import { ClusterSpecSchema, type ClusterSpec } from '../../common/cluster-spec.js';
+import { containerPolicyOf } from '../../common/container-policy.js';
 import { ensureWorkflowBundle } from '../../engine/bundle.js';
-import type { GantryConfig } from '../../engine/config.js';
+import { type GantryConfig, secretAccessOf } from '../../engine/config.js';
 import { createDockerRuntime } from '../../activities/docker-runtime.js';
+import { loadDataConverter } from '../../engine/codec/data-converter.js';
 import { connectClient, connectWorker } from '../../engine/connection.js';
 import { keepSweeping } from '../../engine/container-sweeper.js';
 import { keepHeartbeating } from '../../engine/node-heartbeat.js';
@@ -36,7 +39,8 @@ async function resolveCluster(
   client: Awaited<ReturnType<typeof connectOrBringUp>>,
 ): Promise<ClusterSpec> {
   const file = options.clusterFile ? await readClusterFile(options.clusterFile) : undefined;
-  const fallbackSpec = async () => ClusterSpecSchema.parse(await defaultClusterSpec(config.clusterName));
+  const fallbackSpec = async () =>
+    withLocalAdmin(ClusterSpecSchema.parse(await defaultClusterSpec(config.clusterName)), config);
   try {
     if (file) {
       const applied = await applyClusterSpec(client, config, file);
@@ -65,6 +69,7 @@ async function resolveCluster(
 export async function workerCommand(options: WorkerOptions, config: GantryConfig): Promise<number> {
   const client = await connectOrBringUp(config, []);
   const connection = await connectWorker(config);
+  const dataConverter = await loadDataConverter(config.codecKeys);
   const workers: { name: string; worker: Worker; running: Promise<void> }[] = [];
   const add = (name: string, worker: Worker) => workers.push({ name, worker, running: worker.run() });
   const stop = () => workers.forEach(({ worker }) => worker.getState() === 'RUNNING' && worker.shutdown());
@@ -83,6 +88,7 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
           taskQueue: config.controlTaskQueue,
           bundlePath,
           artifactDir: config.artifactDir,
+          dataConverter,
         }),
       );
     }
@@ -112,7 +118,10 @@ export async function workerCommand(options: WorkerOptions, config: GantryConfig
           artifactDir: config.artifactDir,
           hostMountAllowlist: config.hostMountAllowlist,
           hostMountWritableAllowlist: config.hostMountWritableAllowlist,
+          secretAccess: secretAccessOf(config),
           logLimitBytes: config.logLimitBytes,
+          policy: containerPolicyOf(cluster),
+          dataConverter,
         }),
       );
     }

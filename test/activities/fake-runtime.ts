@@ -48,6 +48,12 @@ export class FakeRuntime implements ContainerRuntime {
     if (!id) throw new ImageNotFoundError(image, 'not on this node');
     return id;
   }
+  /** Config.User of each image, '' when not listed. */
+  readonly imageUsers = new Map<string, string>();
+  async imageUser(image: string) {
+    if (!this.images.has(image)) throw new ImageNotFoundError(image, 'not on this node');
+    return this.imageUsers.get(image) ?? '';
+  }
   async createContainer(spec: ContainerSpec) {
     // Docker answers a create for an image it does not have with 404 (the runtime's ImageNotFoundError).
     if (!this.images.has(spec.image))

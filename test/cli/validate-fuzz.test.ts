@@ -324,11 +324,13 @@ describe('gantry validate on malformed pipeline files', { timeout: 60_000 }, () 
 
   it('rejects too many tasks and command, args and env over the ARG_MAX share', async () => {
     // YAML that long is over the token budget before its tasks are counted.
-    const many = fc.tuple(fc.integer({ min: MAX_FILE_TASKS + 1, max: MAX_FILE_TASKS + 100 }), format).map(([n, f]) => ({
-      format: f,
-      text: asText({ name: 'fuzz', tasks: Array.from({ length: n }, (_, i) => ({ id: `t${i}` })) }, f),
-      names: [f === 'json' ? 'tasks: must have at most' : 'YAML tokens'],
-    }));
+    const many = fc
+      .tuple(fc.integer({ min: MAX_FILE_TASKS + 1, max: MAX_FILE_TASKS + 100 }), format)
+      .map(([n, f]) => ({
+        format: f,
+        text: asText({ name: 'fuzz', tasks: Array.from({ length: n }, (_, i) => ({ id: `t${i}` })) }, f),
+        names: [f === 'json' ? 'tasks: must have at most' : 'YAML tokens'],
+      }));
     const argv = fc.integer({ min: 9, max: 30 }).map((n) => ({
       format: 'json' as const,
       text: asText(

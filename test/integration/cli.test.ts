@@ -141,8 +141,8 @@ describe('the gantry CLI', () => {
     ],
     [
       'more memory than any node has',
-      'name: bad\ntasks:\n  - { id: a, image: x, resources: { memoryMiB: 99999999 } }\n',
-      'tasks[0].resources.memoryMiB: 99999999 is larger than every node',
+      'name: bad\ntasks:\n  - { id: a, image: x, resources: { memoryMiB: 9999999 } }\n',
+      'tasks[0].resources.memoryMiB: 9999999 is larger than every node',
     ],
   ];
   it.each(invalid)(

@@ -5,6 +5,7 @@
  * none, so the containers themselves fail to start, and that failure is the task's, not the run's loss.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeHistoryPayloads } from '../../engine/codec/data-converter.js';
 import { type TestCluster, shTask, startTestCluster } from './harness.js';
 
 interface ScheduledInput {
@@ -14,10 +15,15 @@ interface ScheduledInput {
 
 async function activityInputs(cluster: TestCluster, workflowId: string): Promise<ScheduledInput[]> {
   const history = await cluster.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    const payload = event.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data;
-    return payload ? [JSON.parse(Buffer.from(payload).toString('utf8')) as ScheduledInput] : [];
-  });
+  const inputs: ScheduledInput[] = [];
+  for (const event of history.events ?? []) {
+    const payloads = event.activityTaskScheduledEventAttributes?.input?.payloads;
+    if (!payloads?.length) continue;
+    // Payloads in a history are as the codec left them (encrypted): decode before reading.
+    const [payload] = await decodeHistoryPayloads(cluster.client, payloads);
+    inputs.push(JSON.parse(Buffer.from(payload!.data!).toString('utf8')) as ScheduledInput);
+  }
+  return inputs;
 }
 
 describe('GPU tasks', () => {

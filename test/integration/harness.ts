@@ -2,6 +2,7 @@
  * A private cluster for one test file: its own cluster service, control queue and node workers, all on the
  * real Temporal server and the real local Docker engine. Files run in parallel without sharing capacity.
  */
+import type { SecretAccess } from '../../activities/secrets.js';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
@@ -17,12 +18,14 @@ import {
 } from '../../common/cluster-spec.js';
 import { Label, clusterWorkflowId, runWorkflowId } from '../../common/names.js';
 import { type GantryConfig, loadConfig } from '../../engine/config.js';
+import { loadDataConverter } from '../../engine/codec/data-converter.js';
 import { connectClient, connectWorker } from '../../engine/connection.js';
 import { localDockerEndpoint } from '../../engine/default-cluster.js';
 import { type StartRunOptions, ensureClusterService, startRun, waitForRun } from '../../engine/runs.js';
 import { createControlWorker, createNodeWorker } from '../../engine/workers.js';
 import { keepHeartbeating } from '../../engine/node-heartbeat.js';
 import { parsePipeline } from '../../pipeline/parse.js';
+import { type ContainerPolicy, containerPolicyOf } from '../../common/container-policy.js';
 import type { PipelineInput } from '../../pipeline/schema.js';
 import type { RunState } from '../../workflows/definitions.js';
 
@@ -69,6 +72,10 @@ export interface TestClusterOptions {
   readonly externalNodes?: readonly string[];
   /** The cluster spec's nodeLostAfterSeconds (the service's default when absent). */
   readonly nodeLostAfterSeconds?: number;
+  /** The cluster spec's container policy (images, security, runtimeClasses); none (all off) when absent. */
+  readonly policy?: ContainerPolicy;
+  /** What the node workers let pipelines read as secrets; nothing by default. */
+  readonly secretAccess?: SecretAccess;
 }
 
 export async function startTestCluster(
@@ -107,9 +114,11 @@ export async function startTestCluster(
       ? { reconcileIntervalSeconds: options.reconcileIntervalSeconds }
       : {}),
     ...(options.nodeLostAfterSeconds ? { nodeLostAfterSeconds: options.nodeLostAfterSeconds } : {}),
+    ...containerPolicyOf(options.policy ?? {}),
   });
   const client = await connectClient(config);
   const connection: NativeConnection = await connectWorker(config);
+  const dataConverter = await loadDataConverter(config.codecKeys);
   const newControlWorker = () =>
     createControlWorker({
       connection,
@@ -117,6 +126,7 @@ export async function startTestCluster(
       taskQueue: config.controlTaskQueue,
       bundlePath,
       artifactDir: config.artifactDir,
+      dataConverter,
     });
   const workers: Worker[] = [
     await newControlWorker(),
@@ -132,6 +142,9 @@ export async function startTestCluster(
             logDir: config.logDir,
             artifactDir: config.artifactDir,
             hostMountAllowlist: [],
+            dataConverter,
+            ...(options.secretAccess === undefined ? {} : { secretAccess: options.secretAccess }),
+            policy: containerPolicyOf(spec),
             ...(logLimitBytes === undefined ? {} : { logLimitBytes }),
           }),
         ),

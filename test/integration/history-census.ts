@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { decodeHistoryPayloads } from '../../engine/codec/data-converter.js';
 
 export interface HistoryCensus {
   readonly executions: number;
@@ -54,8 +55,13 @@ export async function historyCensus(client: Client, workflowId: string): Promise
           const attributes = event.workflowExecutionSignaledEventAttributes;
           const name = attributes?.signalName ?? '?';
           received[name] = (received[name] ?? 0) + 1;
-          const data = attributes?.input?.payloads?.[0]?.data;
-          if (name === 'placementChanges' && data) {
+          // Payloads in a history are as the codec left them (encrypted): decode before reading.
+          const [payload] =
+            name === 'placementChanges'
+              ? await decodeHistoryPayloads(client, attributes?.input?.payloads ?? [])
+              : [];
+          const data = payload?.data;
+          if (data) {
             const changes = JSON.parse(Buffer.from(data).toString('utf8')) as { handOffs?: unknown[] };
             handOffsReceived += changes.handOffs?.length ?? 0;
           }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterSpecSchema } from '../../common/cluster-spec.js';
 import { clusterWorkflowId } from '../../common/names.js';
 import { type GantryConfig, loadConfig } from '../../engine/config.js';
+import { loadDataConverter } from '../../engine/codec/data-converter.js';
 import { connectClient, connectWorker } from '../../engine/connection.js';
 import { localDockerEndpoint } from '../../engine/default-cluster.js';
 import { clusterSnapshot, startRun, waitForRun } from '../../engine/runs.js';
@@ -190,6 +191,7 @@ describe('a long-lived cluster service', () => {
       node: spec.nodes[0]!,
       logDir: config.logDir,
       hostMountAllowlist: [],
+      dataConverter: await loadDataConverter(config.codecKeys),
     });
     nodeRunning = nodeWorker.run();
     await client.workflow.start('clusterService', {

@@ -19,6 +19,9 @@ import type { PipelineInput } from '../../pipeline/schema.js';
 import { runWorkflowId } from '../../common/names.js';
 import { sliceWorkflowId } from '../../workflows/run/foreach-task.js';
 import { childRunId } from '../../workflows/run/sub-pipeline-unit.js';
+import { startCodecServer } from '../../engine/codec/codec-server.js';
+import { loadCodec } from '../../engine/codec/data-converter.js';
+import type { EncryptionCodec } from '../../engine/codec/encryption-codec.js';
 import { runGantry } from './cli-harness.js';
 import { type TestCluster, shTask, startTestCluster, waitFor } from './harness.js';
 
@@ -75,9 +78,14 @@ interface WorkflowMetadata {
 const currentDetails = async (handle: WorkflowHandle) =>
   (await handle.query<WorkflowMetadata>('__temporal_workflow_metadata')).currentDetails;
 
-function summaryOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+// The stack's codec: user metadata is a payload like any other, encrypted in the history.
+let codec: EncryptionCodec;
+
+async function summaryOf(event: temporal.api.history.v1.IHistoryEvent): Promise<string | undefined> {
   const payload = event.userMetadata?.summary;
-  return payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined;
+  if (!payload) return undefined;
+  const [decoded] = await codec.decode([payload]);
+  return defaultPayloadConverter.fromPayload<string>(decoded!);
 }
 
 /** The summaries of the activities and child workflows a workflow scheduled, in history order. */
@@ -85,8 +93,12 @@ async function scheduledSummaries(handle: WorkflowHandle) {
   const history = await handle.fetchHistory();
   const events = history.events ?? [];
   return {
-    activities: events.filter((e) => e.activityTaskScheduledEventAttributes).map(summaryOf),
-    children: events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).map(summaryOf),
+    activities: await Promise.all(
+      events.filter((e) => e.activityTaskScheduledEventAttributes).map(summaryOf),
+    ),
+    children: await Promise.all(
+      events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).map(summaryOf),
+    ),
   };
 }
 
@@ -94,6 +106,7 @@ describe('a run in the Temporal Web UI', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
     cluster = await startTestCluster('ui', [{ id: 'n1', cpu: 2, memoryMiB: 2048 }]);
+    codec = await loadCodec(cluster.config.codecKeys);
   });
   afterAll(() => cluster.stop());
 
@@ -221,9 +234,22 @@ describe('a run in the Temporal Web UI', () => {
     const ui = temporalUi(cluster.config.temporalAddress);
     const namespace = `${ui}/namespaces/${cluster.config.namespace}/workflows`;
     const runPage = `${namespace}/${encodeURIComponent(workflowId)}/${description.runId}`;
+    // The UI decodes through `gantry codec-server`, as a person would set it under Data Encoder (the UI keeps
+    // that setting in localStorage: "endpoint", used when "overrideRemoteCodecConfiguration" is on).
+    const codecServer = await startCodecServer({
+      codec,
+      host: '127.0.0.1',
+      port: 0,
+      corsOrigins: [new URL(ui).origin],
+      token: undefined,
+    });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+      // In a script of its own (this file has no DOM types); a sandboxed frame without storage just skips it.
+      await page.addInitScript({
+        content: `try { localStorage.setItem('endpoint', ${JSON.stringify(JSON.stringify(codecServer.url))}); localStorage.setItem('overrideRemoteCodecConfiguration', 'true'); } catch {}`,
+      });
       const shoot = (file: string) => page.screenshot({ path: path.join(OUTPUT_DIR, file), fullPage: true });
       // The UI renders user metadata (markdown) in iframes of its own: look in every frame.
       const isVisible = async (text: string) => {
@@ -275,6 +301,7 @@ describe('a run in the Temporal Web UI', () => {
       await shoot('temporal-ui-failed-from-schedule.png');
     } finally {
       await browser.close();
+      await codecServer.close();
     }
   });
 });

@@ -2,7 +2,13 @@
 // includes test/), which fails when a line it marks compiles. At run time the same definitions reach
 // parsePipeline, which rejects what the types cannot see.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { definePipeline, type PipelineBuilder, type Ref, type TaskHandle } from '../../pipeline/builder.js';
+import {
+  definePipeline,
+  type PipelineBuilder,
+  type Ref,
+  type SecretRefs,
+  type TaskHandle,
+} from '../../pipeline/builder.js';
 import { PipelineValidationError } from '../../pipeline/errors.js';
 
 const image = 'gantry/busybox';
@@ -37,7 +43,7 @@ describe('builder types', () => {
     expectTypeOf(p.t`--lr=${p.params.lr} --from=${prepare.outputs.configs}`).toEqualTypeOf<
       Ref<'prepare', 'template'>
     >();
-    expectTypeOf(p).toEqualTypeOf<PipelineBuilder<never, 'lr'>>();
+    expectTypeOf(p).toEqualTypeOf<PipelineBuilder<never, 'lr'> & SecretRefs<never>>();
   });
 
   it('accepts references to any ancestor, however far up', () => {

@@ -53,7 +53,7 @@ describe('parseTemplate', () => {
   });
 
   const expected =
-    'params.NAME, tasks.ID.outputs.NAME, tasks.ID.outputs.artifacts.NAME, item, item.KEY, index, run.id, run.scheduledTime, trigger.runId or trigger.outputs.TASK.NAME';
+    'params.NAME, tasks.ID.outputs.NAME, tasks.ID.outputs.artifacts.NAME, item, item.KEY, index, run.id, run.scheduledTime, trigger.runId, trigger.outputs.TASK.NAME or secrets.NAME';
   it.each([
     ['an unclosed template', 'echo {{ params.lr', '"{{ params.lr" has no closing "}}"'],
     ['an empty template', 'x{{ }}', `{{ }}: empty template (expected ${expected})`],

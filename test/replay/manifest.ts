@@ -2,12 +2,19 @@
  * Where recorded workflow histories live and what the manifest says about each, shared by the recorder
  * (record-histories.ts) and the replay test.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
 export const MANIFEST_FILE = 'manifest.json';
+
+/**
+ * The codec key (GANTRY_CODEC_KEY format) histories are recorded with. Public on purpose: the fixtures hold
+ * no secrets, and every machine must replay them. Histories recorded before encryption pass through.
+ */
+export const REPLAY_CODEC_KEY = `replay-fixture:${createHash('sha256').update('gantry replay fixtures').digest('base64')}`;
 
 /** One recorded execution: a file `<scenario>--<workflowType>[--<n>].json` in the histories folder. */
 export interface ManifestEntry {

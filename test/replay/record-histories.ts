@@ -27,6 +27,7 @@ import {
   type ManifestEntry,
   historyFileName,
   readManifest,
+  REPLAY_CODEC_KEY,
 } from './manifest.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 
@@ -113,6 +114,8 @@ function gitCommit(): string {
 }
 
 async function main(): Promise<void> {
+  // The test clusters read their keys through loadConfig(): the fixtures' public key, not this machine's.
+  process.env['GANTRY_CODEC_KEY'] = REPLAY_CODEC_KEY;
   const { values } = parseArgs({ options: { only: { type: 'string' }, out: { type: 'string' } } });
   const only = values.only?.split(',').map((s) => s.trim());
   const unknown = only?.filter((name) => !SCENARIOS.some((s) => s.name === name)) ?? [];

@@ -13,7 +13,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { HISTORIES_DIR, MANIFEST_FILE, type Manifest } from './manifest.js';
+import { loadDataConverter } from '../../engine/codec/data-converter.js';
+import { HISTORIES_DIR, MANIFEST_FILE, type Manifest, REPLAY_CODEC_KEY } from './manifest.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MIN_HISTORIES = 10;
@@ -33,9 +34,15 @@ const manifest: Manifest = existsSync(manifestPath)
   : { histories: [] };
 const byFile = new Map(manifest.histories.map((e) => [e.file, e]));
 
-function replay(file: string, workflowId: string): Promise<void> {
+async function replay(file: string, workflowId: string): Promise<void> {
   const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
-  return Worker.runReplayHistory({ workflowBundle: { codePath: inject('bundlePath') } }, history, workflowId);
+  // The workers' codec, with the key the histories were recorded with (older ones are not encrypted).
+  const dataConverter = await loadDataConverter({ kind: 'env', text: REPLAY_CODEC_KEY });
+  return Worker.runReplayHistory(
+    { workflowBundle: { codePath: inject('bundlePath') }, dataConverter },
+    history,
+    workflowId,
+  );
 }
 
 beforeAll(() => {

@@ -8,6 +8,7 @@
  * depends on how the signals were interleaved with the loop when it first ran. A worker that has cached the
  * workflow from a query can see that interleaving differently from a replay of the same history.
  */
+import { type ChangeSignature, checkAdminSignature } from '../../common/cluster-admins.js';
 import {
   allHandlersFinished,
   condition,
@@ -91,7 +92,12 @@ export async function legacyClusterService(input: ClusterServiceInput): Promise<
       isDirty = true;
       return snapshot();
     },
-    { validator: (next: ClusterSpec) => checkReconfiguration(next, spec, allocations) },
+    {
+      validator: (next: ClusterSpec, signature?: ChangeSignature) => {
+        checkReconfiguration(next, spec, allocations);
+        checkAdminSignature(next, spec, signature, Date.now());
+      },
+    },
   );
   setHandler(clusterSnapshotQuery, () => snapshot());
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { type ClusterSpec, ClusterSpecSchema, toScheduleOptions } from '../../common/cluster-spec.js';
+import { containerPolicyOf } from '../../common/container-policy.js';
 import { nodeTaskQueue } from '../../common/names.js';
 import { freeResources } from '../../common/resources.js';
 import type { Allocation, ScheduleInput, ScalingAdvice } from '../../scheduler/placement/types.js';
@@ -99,6 +100,8 @@ export function snapshotOf(parts: SnapshotParts): ClusterSnapshot {
     placements,
     ...(scaling ? { scaling } : {}),
     ...(spec.nodeLostAfterSeconds ? { nodeLostAfterSeconds: spec.nodeLostAfterSeconds } : {}),
+    ...containerPolicyOf(spec),
+    ...(spec.admins ? { admins: spec.admins } : {}),
   };
 }
 

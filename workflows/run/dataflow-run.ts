@@ -165,7 +165,13 @@ export async function runDataflow(
     taskState: (id) => tasks.get(id),
     ...(upstream ? { trigger: upstream } : {}),
   };
-  const run = { runId, pipeline: spec.name, clusterWorkflowId: input.clusterWorkflowId, isCacheDisabled };
+  const run = {
+    runId,
+    pipeline: spec.name,
+    clusterWorkflowId: input.clusterWorkflowId,
+    isCacheDisabled,
+    ...(spec.secrets ? { secrets: spec.secrets } : {}),
+  };
 
   function finish(task: TaskSpec, outcome: TaskOutcome): void {
     noteSkipped(completeTask(dag, task.id, outcome));

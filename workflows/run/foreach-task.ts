@@ -14,7 +14,7 @@ import {
 import type { StoreActivities } from '../../activities/store-activities.js';
 import type { ArtifactRef } from '../../common/data-refs.js';
 import { FailureType } from '../../common/failure-types.js';
-import type { TaskSpec } from '../../pipeline/schema.js';
+import type { SecretSource, TaskSpec } from '../../pipeline/schema.js';
 import { renderTemplate } from '../../pipeline/templates.js';
 import { planSlices } from '../../scheduler/dag/foreach-slices.js';
 import type { ForeachProgress, TaskState } from '../definitions.js';
@@ -34,6 +34,8 @@ export interface ForeachRun {
   readonly pipeline: string;
   readonly clusterWorkflowId: string;
   readonly isCacheDisabled: boolean;
+  /** The pipeline's secret declarations, for the items' env (values are read on the worker). */
+  readonly secrets?: Readonly<Record<string, SecretSource>>;
 }
 
 export interface ForeachOutcome {
@@ -103,6 +105,7 @@ export async function runForeachTask(
       upstream,
       isCacheDisabled: run.isCacheDisabled,
       ...(scope.trigger ? { trigger: scope.trigger } : {}),
+      ...(run.secrets ? { secrets: run.secrets } : {}),
     };
     slices.push(
       executeChild('runForeachSlice', {

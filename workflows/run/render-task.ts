@@ -6,11 +6,17 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { StoreActivities } from '../../activities/store-activities.js';
-import type { RunContainerInput } from '../../activities/types.js';
+import type { RunContainerInput, SecretEnvPart } from '../../activities/types.js';
 import type { ArtifactRef, ValueRef } from '../../common/data-refs.js';
 import { FailureType } from '../../common/failure-types.js';
-import { OUTPUTS_DIR, type TaskSpec } from '../../pipeline/schema.js';
-import { type TemplateRef, renderItem, renderTemplate } from '../../pipeline/templates.js';
+import { OUTPUTS_DIR, type SecretSource, type TaskSpec } from '../../pipeline/schema.js';
+import {
+  type TemplatePart,
+  type TemplateRef,
+  partsOf,
+  renderItem,
+  renderTemplate,
+} from '../../pipeline/templates.js';
 import type { TaskState, UpstreamRun } from '../definitions.js';
 import { canonicalJson } from '../../common/canonical-json.js';
 import { EVENTS_PER_LOCAL_STEP, type HistoryBudget } from './history-budget.js';
@@ -140,6 +146,8 @@ function resolver(scope: RenderScope, valueOf: (ref: ValueRef) => string) {
         return scope.trigger.runId;
       case 'triggerOutput':
         return valueOf(triggerOutputRef(scope, ref.taskId, ref.name));
+      case 'secret':
+        throw new RenderError(`{{ secrets.${ref.name} }}: secrets can be used only in env values`);
     }
   };
 }
@@ -169,7 +177,7 @@ export function storedValuesIn(texts: readonly string[], scope: RenderScope): Va
     return '';
   });
   for (const text of texts) {
-    renderTemplate(text, (ref) => (ref.kind === 'artifact' ? '' : collect(ref)));
+    renderTemplate(text, (ref) => (ref.kind === 'artifact' || ref.kind === 'secret' ? '' : collect(ref)));
   }
   return refs;
 }
@@ -200,6 +208,42 @@ export interface RenderedRun {
   readonly runId: string;
   readonly pipeline: string;
   readonly isCacheDisabled: boolean;
+  /** The pipeline's secret declarations (never values): the worker reads the ones a task's env names. */
+  readonly secrets?: Readonly<Record<string, SecretSource>>;
+}
+
+/**
+ * The task's env split in two: values without secrets rendered in full, and values naming secrets as parts
+ * (rendered text and secret names) for the worker to join, with the declarations of the secrets named.
+ */
+function renderEnv(
+  env: Readonly<Record<string, string>>,
+  field: (where: string, text: string) => string,
+  declared: Readonly<Record<string, SecretSource>> | undefined,
+): Pick<RunContainerInput, 'env' | 'secretEnv' | 'secrets'> {
+  const plain: Record<string, string> = {};
+  const secretEnv: Record<string, SecretEnvPart[]> = {};
+  const secrets: Record<string, SecretSource> = {};
+  for (const [name, text] of Object.entries(env)) {
+    const parts = safelyParts(name, text);
+    if (!parts.some((part) => part.kind === 'ref' && part.ref.kind === 'secret')) {
+      plain[name] = field(`env.${name}`, text);
+      continue;
+    }
+    secretEnv[name] = parts.map((part) => {
+      if (part.kind === 'literal') return part.text;
+      if (part.ref.kind !== 'secret') return field(`env.${name}`, part.source);
+      const source = declared?.[part.ref.name];
+      if (!source) throw new RenderError(`env.${name}: ${part.source}: the pipeline declares no such secret`);
+      secrets[part.ref.name] = source;
+      return { secret: part.ref.name };
+    });
+  }
+  return Object.keys(secretEnv).length === 0 ? { env: plain } : { env: plain, secretEnv, secrets };
+}
+
+function safelyParts(name: string, text: string): readonly TemplatePart[] {
+  return safely(`env.${name}`, () => partsOf(text));
 }
 
 /** The container activity's input for one unit; throws RenderError naming the task and field. */
@@ -239,11 +283,15 @@ export function renderContainerInput(
     pullPolicy: task.pullPolicy,
     ...(task.command ? { command: task.command.map((text, i) => field(`command[${i}]`, text)) } : {}),
     ...(task.args ? { args: task.args.map((text, i) => field(`args[${i}]`, text)) } : {}),
-    env: Object.fromEntries(
-      Object.entries(task.env).map(([name, text]) => [name, field(`env.${name}`, text)]),
-    ),
+    ...safely(`task "${unitId}"`, () => renderEnv(task.env, field, run.secrets)),
     ...(task.workingDir ? { workingDir: task.workingDir } : {}),
     ...(task.user ? { user: task.user } : {}),
+    // The worker applies the cluster's defaults to what the task leaves unset; not compared on replay.
+    ...(task.runAsNonRoot === undefined ? {} : { runAsNonRoot: task.runAsNonRoot }),
+    ...(task.readOnlyRootFilesystem === undefined
+      ? {}
+      : { readOnlyRootFilesystem: task.readOnlyRootFilesystem }),
+    ...(task.runtimeClass ? { runtimeClass: task.runtimeClass } : {}),
     cpu: task.resources.cpu,
     memoryMiB: task.resources.memoryMiB,
     pidsLimit: task.pidsLimit,
