@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { mkdtemp } from 'node:fs/promises';
@@ -13,6 +12,7 @@ import type { ContainerPolicy } from '../../common/container-policy.js';
 import { FailureType } from '../../common/failure-types.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { taskInput } from './task-input.js';
+import { failureOf } from './failure-of.js';
 
 describe('the container policy on the worker', () => {
   let runtime: FakeRuntime;
@@ -30,14 +30,6 @@ describe('the container policy on the worker', () => {
       { logger: new DefaultLogger('ERROR', () => undefined) },
     );
     return env.run((i: RunContainerInput) => activities.runContainer(i), input);
-  };
-  const failureOf = async (promise: Promise<unknown>) => {
-    const err = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    return err as ApplicationFailure;
   };
 
   beforeEach(async () => {

@@ -3,7 +3,6 @@
  * after a platform failure adopts the container the broken run left, or answers from the attempt's record,
  * and a worker shutdown leaves the container running for the next worker. Real Docker: test/integration.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -15,6 +14,7 @@ import { createActivities } from '../../activities/index.js';
 import type { RunContainerInput, RunContainerResult } from '../../activities/types.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { taskInput } from './task-input.js';
+import { failureOf } from './failure-of.js';
 
 function makeInput(overrides: Partial<RunContainerInput> = {}): RunContainerInput {
   return taskInput({ attempt: 2, ...overrides });
@@ -44,14 +44,6 @@ describe('a counted attempt', () => {
       RunContainerResult,
       (i: RunContainerInput) => Promise<RunContainerResult>
     >((i) => activities.runContainer(i), input);
-  };
-  const failureOf = async (promise: Promise<unknown>) => {
-    const err = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    return err as ApplicationFailure;
   };
 
   beforeEach(async () => {

@@ -2,7 +2,6 @@
  * The container activity's data plane against the in-memory runtime: output parameters and their errors,
  * input artifacts, the outputs directory, and the task cache. Real Docker: test/integration/data-plane.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { mkdtemp } from 'node:fs/promises';
@@ -16,6 +15,7 @@ import { logPath } from '../../activities/run-container.js';
 import type { RunContainerInput, RunContainerResult } from '../../activities/types.js';
 import { InvalidTaskConfigError } from '../../activities/errors.js';
 import { FakeRuntime, fakeDir, fakeFile } from './fake-runtime.js';
+import { failureOf } from './failure-of.js';
 
 const SCORE = { name: 'score', path: '/gantry/outputs/score' };
 
@@ -40,15 +40,6 @@ function makeInput(overrides: Partial<RunContainerInput> = {}): RunContainerInpu
     outputs: { parameters: [SCORE], artifacts: [] },
     ...overrides,
   };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 describe('runContainer data plane', () => {

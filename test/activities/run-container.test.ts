@@ -2,7 +2,6 @@
  * The container activity's own logic against an in-memory runtime: idempotency across attempts, pull
  * policies, failure classification, cpuset and mount translation. Real Docker is covered in test/integration.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
@@ -14,17 +13,9 @@ import { createActivities } from '../../activities/index.js';
 import type { RunContainerInput } from '../../activities/types.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { taskInput } from './task-input.js';
+import { failureOf } from './failure-of.js';
 
 const makeInput = taskInput;
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('runContainer', () => {
   let runtime: FakeRuntime;

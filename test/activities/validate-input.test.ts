@@ -3,7 +3,7 @@
  * workflow sends passes, forged input is refused as a non-retryable InvalidActivityInput before anything is
  * done. The same against a real worker is test/integration/forged-input.test.ts.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import type { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { mkdtemp } from 'node:fs/promises';
@@ -23,18 +23,10 @@ import { createReconcileActivities } from '../../engine/reconcile-activities.js'
 import { createTriggerActivities } from '../../engine/trigger-activities.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { taskInput } from './task-input.js';
+import { failureOf } from './failure-of.js';
 
 const quietEnv = () =>
   new MockActivityEnvironment({ attempt: 1 }, { logger: new DefaultLogger('ERROR', () => undefined) });
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('withInputValidation', () => {
   let runtime: FakeRuntime;
