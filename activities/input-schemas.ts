@@ -12,7 +12,6 @@ import { z } from 'zod';
 import { DIGEST_PATTERN } from '../common/data-refs.js';
 import { SafeIdSchema } from '../common/safe-id.js';
 import { checkArgv } from '../pipeline/check-argv.js';
-import type { RunStatus } from '../workflows/definitions.js';
 import {
   CacheSchema,
   ConstraintSchema,
@@ -26,11 +25,8 @@ import {
   TaskSchema,
 } from '../pipeline/schema.js';
 
-/** How a run ends (RunStatus without `running`). */
-const RUN_STATUSES_ENDED = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly Exclude<
-  RunStatus,
-  'running'
->[];
+/** How a run ends (workflows/definitions.ts RunStatus without `running`; not imported: activities sit below workflows). */
+const RUN_STATUSES_ENDED = ['succeeded', 'failed', 'cancelled'] as const;
 
 const DigestSchema = z.string().regex(DIGEST_PATTERN, 'must be sha256:<64 hex digits>');
 const ArtifactRefSchema = z
