@@ -190,3 +190,17 @@ export class TriggerRejectedError extends GantryEngineError {
     this.type = options?.type;
   }
 }
+
+/** A run that ended without a result (cancelled, terminated) whose state the runState query could not give. */
+export class RunStateUnavailableError extends GantryEngineError {
+  readonly workflowId: string;
+  constructor(workflowId: string, ended: unknown, queryError: unknown) {
+    const how = ended instanceof Error ? ended.message : String(ended);
+    const why = queryError instanceof Error ? queryError.message : String(queryError);
+    super(`run ${workflowId} ended (${how}) and its state could not be read back: ${why}`, {
+      cause: queryError,
+    });
+    this.name = 'RunStateUnavailableError';
+    this.workflowId = workflowId;
+  }
+}

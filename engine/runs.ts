@@ -26,7 +26,7 @@ import {
 import type { clusterService, runPipeline } from '../workflows/index.js';
 import { sliceWorkflowId } from '../workflows/run/slice-id.js';
 import type { GantryConfig } from './config.js';
-import { ClusterUpdateRejectedError, RunNotFoundError } from './errors.js';
+import { ClusterUpdateRejectedError, RunNotFoundError, RunStateUnavailableError } from './errors.js';
 import { runStartMetadata } from './run-metadata.js';
 import { storeJsonDocument, storeSpec } from './stored-spec.js';
 import { explainClusterQueryFailure } from './service-health.js';
@@ -153,6 +153,8 @@ export async function startRun(
   return { runId, workflowId, handle };
 }
 
+const CLOSED_QUERY_ATTEMPTS = 4;
+
 /** The run's final state, whether it succeeded, failed (carried in the failure's details) or was cancelled. */
 export async function waitForRun(handle: WorkflowHandle<typeof runPipeline>): Promise<RunState> {
   try {
@@ -162,12 +164,19 @@ export async function waitForRun(handle: WorkflowHandle<typeof runPipeline>): Pr
       const cause = err.cause as { type?: string; details?: unknown[] } | undefined;
       if (cause?.type === FailureType.PipelineFailed && cause.details?.[0])
         return cause.details[0] as RunState;
-      // Cancelled or terminated: the query still answers from the closed workflow's history.
-      try {
-        return await handle.query(runStateQuery);
-      } catch {
-        throw err;
+      // Cancelled or terminated: the query still answers from the closed workflow's history, replayed on a
+      // control worker; on a busy one that may take more than one try.
+      let lastQueryError: unknown;
+      for (let attempt = 1; attempt <= CLOSED_QUERY_ATTEMPTS; attempt++) {
+        try {
+          return await handle.query(runStateQuery);
+        } catch (queryError) {
+          lastQueryError = queryError;
+          if (attempt < CLOSED_QUERY_ATTEMPTS)
+            await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+        }
       }
+      throw new RunStateUnavailableError(handle.workflowId, err, lastQueryError);
     }
     throw err;
   }
