@@ -10,13 +10,7 @@ import type { RunContainerInput, SecretEnvPart } from '../../activities/types.js
 import type { ArtifactRef, ValueRef } from '../../common/data-refs.js';
 import { FailureType } from '../../common/failure-types.js';
 import { OUTPUTS_DIR, type SecretSource, type TaskSpec } from '../../pipeline/schema.js';
-import {
-  type TemplatePart,
-  type TemplateRef,
-  partsOf,
-  renderItem,
-  renderTemplate,
-} from '../../pipeline/templates.js';
+import { type TemplateRef, partsOf, renderItem, renderTemplate } from '../../pipeline/templates.js';
 import type { TaskState, UpstreamRun } from '../definitions.js';
 import { canonicalJson } from '../../common/canonical-json.js';
 import { EVENTS_PER_LOCAL_STEP, type HistoryBudget } from './history-budget.js';
@@ -217,6 +211,7 @@ export interface RenderedRun {
  * (rendered text and secret names) for the worker to join, with the declarations of the secrets named.
  */
 function renderEnv(
+  unitId: string,
   env: Readonly<Record<string, string>>,
   field: (where: string, text: string) => string,
   declared: Readonly<Record<string, SecretSource>> | undefined,
@@ -225,7 +220,7 @@ function renderEnv(
   const secretEnv: Record<string, SecretEnvPart[]> = {};
   const secrets: Record<string, SecretSource> = {};
   for (const [name, text] of Object.entries(env)) {
-    const parts = safelyParts(name, text);
+    const parts = safely(`task "${unitId}" env.${name}`, () => partsOf(text));
     if (!parts.some((part) => part.kind === 'ref' && part.ref.kind === 'secret')) {
       plain[name] = field(`env.${name}`, text);
       continue;
@@ -234,16 +229,15 @@ function renderEnv(
       if (part.kind === 'literal') return part.text;
       if (part.ref.kind !== 'secret') return field(`env.${name}`, part.source);
       const source = declared?.[part.ref.name];
-      if (!source) throw new RenderError(`env.${name}: ${part.source}: the pipeline declares no such secret`);
+      if (!source)
+        throw new RenderError(
+          `task "${unitId}" env.${name}: ${part.source}: the pipeline declares no such secret`,
+        );
       secrets[part.ref.name] = source;
       return { secret: part.ref.name };
     });
   }
   return Object.keys(secretEnv).length === 0 ? { env: plain } : { env: plain, secretEnv, secrets };
-}
-
-function safelyParts(name: string, text: string): readonly TemplatePart[] {
-  return safely(`env.${name}`, () => partsOf(text));
 }
 
 /** The container activity's input for one unit; throws RenderError naming the task and field. */
@@ -283,7 +277,7 @@ export function renderContainerInput(
     pullPolicy: task.pullPolicy,
     ...(task.command ? { command: task.command.map((text, i) => field(`command[${i}]`, text)) } : {}),
     ...(task.args ? { args: task.args.map((text, i) => field(`args[${i}]`, text)) } : {}),
-    ...safely(`task "${unitId}"`, () => renderEnv(task.env, field, run.secrets)),
+    ...renderEnv(unitId, task.env, field, run.secrets),
     ...(task.workingDir ? { workingDir: task.workingDir } : {}),
     ...(task.user ? { user: task.user } : {}),
     // The worker applies the cluster's defaults to what the task leaves unset; not compared on replay.
