@@ -28,6 +28,7 @@ import {
   writeAttemptRecord,
 } from './attempt-record.js';
 import {
+  DockerUnavailableError,
   GantryActivityError,
   ImageNotFoundError,
   InvalidTaskConfigError,
@@ -371,8 +372,10 @@ async function runAttempt(
       ctx.cancelled.catch((reason: unknown) => ({ kind: 'cancelled' as const, reason })),
     ])
       .catch((err: unknown) => {
-        // Left for the platform retry to adopt, which judges its exit (see watchContainer).
-        if (watchdog.hasGivenUp()) isKept = true;
+        // Left for the platform retry to adopt, which judges its exit (see watchContainer). So is a container
+        // whose wait the engine broke (a restart): it may have exited 0 meanwhile, and removing it would make
+        // the re-run of this attempt run the task again.
+        if (watchdog.hasGivenUp() || (isRerunnable && err instanceof DockerUnavailableError)) isKept = true;
         throw err;
       })
       .finally(() => {

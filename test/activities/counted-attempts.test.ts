@@ -3,6 +3,7 @@
  * after a platform failure adopts the container the broken run left, or answers from the attempt's record,
  * and a worker shutdown leaves the container running for the next worker. Real Docker: test/integration.
  */
+import { DockerUnavailableError } from '../../activities/errors.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -156,6 +157,13 @@ describe('a counted attempt', () => {
     const failure = await failureOf(attempt);
     expect(failure).toMatchObject({ type: 'WorkerShutdown', nonRetryable: false });
     expect(failure.message).toContain('keeps running for the next worker to adopt');
+    expect(runtime.calls).toEqual(['create gantry-p-1-train-2', 'start id-1']);
+  });
+
+  it('keeps its container for the re-run to adopt when the engine breaks the wait (it may have exited 0 meanwhile)', async () => {
+    runtime.waitError = new DockerUnavailableError('docker: wait id-1: socket hang up');
+    const failure = await failureOf(run(makeInput()));
+    expect(failure).toMatchObject({ type: 'DockerUnavailable' });
     expect(runtime.calls).toEqual(['create gantry-p-1-train-2', 'start id-1']);
   });
 

@@ -74,7 +74,10 @@ export class FakeRuntime implements ContainerRuntime {
   }
   /** Set to make waits hang until the attempt is cancelled (a container that runs on). */
   isWaitForever = false;
+  /** Set to make waits fail (an engine that went away under them). */
+  waitError: Error | undefined;
   async waitContainer() {
+    if (this.waitError) throw this.waitError;
     if (this.isWaitForever) await new Promise(() => undefined);
     return this.exitCode;
   }
